@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Skyhost",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Skyhost", targets: ["Skyhost"]),
+        .executable(name: "skyhost", targets: ["skyhost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Debian's liblua5.4 (apt: liblua5.4-dev).
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        // Static inline wrappers for Lua's function-like macros, and the trampolines that keep
+        // lua_error / longjmp out of Swift frames.
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // The C half of the native Lua modules: skynet.core argument handling, the skynet.pack
+        // serializer and the per-service allocator. Everything that touches a Lua stack in a way
+        // that can raise lives here; the policy it calls into is Swift (see skyhost_native.h).
+        .target(name: "CSkyhostNative", dependencies: ["CLua"]),
+        // Swift over one lua_State. Knows nothing of services.
+        .target(name: "Lua", dependencies: ["CLua", "CLuaShim"]),
+        // The runtime.
+        .target(
+            name: "Skyhost",
+            dependencies: [
+                "Lua", "CLua", "CSkyhostNative",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "skyhost",
+            dependencies: [
+                "Skyhost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LuaTests", dependencies: ["Lua"]),
+        .testTarget(name: "SkyhostTests", dependencies: ["Skyhost"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,77 @@
+#ifndef CLUASHIM_H
+#define CLUASHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+#include <lualib.h>
+#include <lauxlib.h>
+
+// ---------------------------------------------------------------------------------------------
+// Lua's function-like macros, as functions Swift can call.
+// ---------------------------------------------------------------------------------------------
+
+static inline void shim_pop(lua_State *L, int n) { lua_pop(L, n); }
+static inline void shim_newtable(lua_State *L) { lua_newtable(L); }
+static inline int shim_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline int shim_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int shim_isnoneornil(lua_State *L, int i) { return lua_isnoneornil(L, i); }
+static inline lua_Integer shim_tointeger(lua_State *L, int i, int *isnum) { return lua_tointegerx(L, i, isnum); }
+static inline lua_Number shim_tonumber(lua_State *L, int i, int *isnum) { return lua_tonumberx(L, i, isnum); }
+static inline void shim_pushcfunction(lua_State *L, lua_CFunction f) { lua_pushcfunction(L, f); }
+static inline int shim_getglobal(lua_State *L, const char *name) { return lua_getglobal(L, name); }
+static inline int shim_ok(void) { return LUA_OK; }
+static inline int shim_multret(void) { return LUA_MULTRET; }
+
+// ---------------------------------------------------------------------------------------------
+// Protected operations. None of these raises: each returns a Lua status (LUA_OK or an error code)
+// and needs a few free stack slots (Lua guarantees 20 to any C function and after lua_newstate);
+// and, on error, leaves the error message on the top of the stack.
+// ---------------------------------------------------------------------------------------------
+
+/// lua_pcall with a message handler that appends a traceback to the error message.
+int shim_pcall_traceback(lua_State *L, int nargs, int nresults);
+
+/// luaL_loadbufferx; never raises (a memory error comes back as a status).
+int shim_loadbuffer(lua_State *L, const char *buf, size_t size, const char *chunkname, const char *mode);
+
+/// Pushes a copy of the string; on memory error returns non-zero and pushes nothing.
+int shim_pushlstring_protected(lua_State *L, const char *s, size_t len);
+
+/// Creates a table with room for narr array and nrec hash entries; non-zero on memory error.
+int shim_createtable_protected(lua_State *L, int narr, int nrec);
+
+/// t[k] = v where t is at index `t`, the value on top of the stack, with a string key; pops the
+/// value. Raw set, no metamethods. Non-zero on memory error (the value is popped either way).
+int shim_rawsetfield_protected(lua_State *L, int t, const char *k);
+
+/// t[#t+1]-style raw set: t[i] = top, pops the value. Non-zero on memory error.
+int shim_rawseti_protected(lua_State *L, int t, lua_Integer i);
+
+/// t[k] = v with key and value on top of the stack (key below value), raw; pops both.
+int shim_rawset_protected(lua_State *L, int t);
+
+/// luaL_openlibs in protected mode.
+int shim_openlibs_protected(lua_State *L);
+
+/// Sets package.preload[name] = f (protected).
+int shim_preload_protected(lua_State *L, const char *name, lua_CFunction f);
+
+/// luaL_tolstring in protected mode: pushes the string form of the value at idx (honouring
+/// __tostring / __name). Returns the string and its length, or NULL on error (message pushed).
+const char *shim_tolstring_protected(lua_State *L, int idx, size_t *len);
+
+// ---------------------------------------------------------------------------------------------
+// Calling Swift from Lua without letting lua_error cross Swift frames.
+// ---------------------------------------------------------------------------------------------
+
+/// A native function implemented in Swift. It reads its arguments without raising, pushes its
+/// results with the protected helpers above, and returns the number of results, or -1 after
+/// pushing an error message: the C trampoline then raises it, after Swift has returned.
+typedef int (*shim_swift_function)(lua_State *L, void *context);
+
+/// Pushes a Lua C closure that calls `fn(L, context)` through the trampoline. Returns a Lua
+/// status; on error the message is pushed instead of the closure.
+int shim_pushswiftfunction(lua_State *L, shim_swift_function fn, void *context);
+
+#endif

@@ -1,0 +1,170 @@
+#include "CLuaShim.h"
+
+static int traceback_handler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int shim_pcall_traceback(lua_State *L, int nargs, int nresults) {
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback_handler);
+    lua_insert(L, base);
+    int status = lua_pcall(L, nargs, nresults, base);
+    lua_remove(L, base);
+    return status;
+}
+
+int shim_loadbuffer(lua_State *L, const char *buf, size_t size, const char *chunkname, const char *mode) {
+    return luaL_loadbufferx(L, buf, size, chunkname, mode);
+}
+
+static int pushlstring_body(lua_State *L) {
+    const char *s = (const char *)lua_touserdata(L, 1);
+    size_t len = (size_t)lua_tointeger(L, 2);
+    lua_pushlstring(L, s, len);
+    return 1;
+}
+
+int shim_pushlstring_protected(lua_State *L, const char *s, size_t len) {
+    lua_pushcfunction(L, pushlstring_body);
+    lua_pushlightuserdata(L, (void *)s);
+    lua_pushinteger(L, (lua_Integer)len);
+    return lua_pcall(L, 2, 1, 0);  // the string, or the error message
+}
+
+static int createtable_body(lua_State *L) {
+    lua_createtable(L, (int)lua_tointeger(L, 1), (int)lua_tointeger(L, 2));
+    return 1;
+}
+
+int shim_createtable_protected(lua_State *L, int narr, int nrec) {
+    lua_pushcfunction(L, createtable_body);
+    lua_pushinteger(L, narr);
+    lua_pushinteger(L, nrec);
+    return lua_pcall(L, 2, 1, 0);  // the table, or the error message
+}
+
+static int rawsetfield_body(lua_State *L) {
+    // 1: table, 2: key (lightuserdata C string), 3: value
+    lua_pushstring(L, (const char *)lua_touserdata(L, 2));
+    lua_pushvalue(L, 3);
+    lua_rawset(L, 1);
+    return 0;
+}
+
+int shim_rawsetfield_protected(lua_State *L, int t, const char *k) {
+    t = lua_absindex(L, t);
+    if (!lua_checkstack(L, 5)) { lua_pop(L, 1); lua_pushliteral(L, "stack overflow"); return LUA_ERRMEM; }
+    lua_pushcfunction(L, rawsetfield_body);
+    lua_pushvalue(L, t);
+    lua_pushlightuserdata(L, (void *)k);
+    lua_pushvalue(L, -4);
+    int status = lua_pcall(L, 3, 0, 0);
+    if (status != LUA_OK) lua_remove(L, -2);  // drop the value, keep the message
+    else lua_pop(L, 1);
+    return status;
+}
+
+static int rawseti_body(lua_State *L) {
+    lua_pushvalue(L, 3);
+    lua_rawseti(L, 1, lua_tointeger(L, 2));
+    return 0;
+}
+
+int shim_rawseti_protected(lua_State *L, int t, lua_Integer i) {
+    t = lua_absindex(L, t);
+    if (!lua_checkstack(L, 5)) { lua_pop(L, 1); lua_pushliteral(L, "stack overflow"); return LUA_ERRMEM; }
+    lua_pushcfunction(L, rawseti_body);
+    lua_pushvalue(L, t);
+    lua_pushinteger(L, i);
+    lua_pushvalue(L, -4);
+    int status = lua_pcall(L, 3, 0, 0);
+    if (status != LUA_OK) lua_remove(L, -2);  // drop the value, keep the message
+    else lua_pop(L, 1);
+    return status;
+}
+
+static int rawset_body(lua_State *L) {
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, 3);
+    lua_rawset(L, 1);
+    return 0;
+}
+
+int shim_rawset_protected(lua_State *L, int t) {
+    t = lua_absindex(L, t);
+    if (!lua_checkstack(L, 5)) { lua_pop(L, 2); lua_pushliteral(L, "stack overflow"); return LUA_ERRMEM; }
+    lua_pushcfunction(L, rawset_body);
+    lua_pushvalue(L, t);
+    lua_pushvalue(L, -4);
+    lua_pushvalue(L, -4);
+    int status = lua_pcall(L, 3, 0, 0);
+    if (status != LUA_OK) { lua_insert(L, -3); lua_pop(L, 2); }  // keep the message
+    else lua_pop(L, 2);
+    return status;
+}
+
+static int openlibs_body(lua_State *L) {
+    luaL_openlibs(L);
+    return 0;
+}
+
+int shim_openlibs_protected(lua_State *L) {
+    lua_pushcfunction(L, openlibs_body);
+    int status = lua_pcall(L, 0, 0, 0);
+    return status;
+}
+
+static int preload_body(lua_State *L) {
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, (const char *)lua_touserdata(L, 1));
+    return 0;
+}
+
+int shim_preload_protected(lua_State *L, const char *name, lua_CFunction f) {
+    lua_pushcfunction(L, preload_body);
+    lua_pushlightuserdata(L, (void *)name);
+    lua_pushcfunction(L, f);
+    return lua_pcall(L, 2, 0, 0);
+}
+
+static int tolstring_body(lua_State *L) {
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+const char *shim_tolstring_protected(lua_State *L, int idx, size_t *len) {
+    idx = lua_absindex(L, idx);
+    lua_pushcfunction(L, tolstring_body);
+    lua_pushvalue(L, idx);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) return NULL;
+    return lua_tolstring(L, -1, len);
+}
+
+static int swift_trampoline(lua_State *L) {
+    shim_swift_function fn = (shim_swift_function)lua_touserdata(L, lua_upvalueindex(1));
+    void *context = lua_touserdata(L, lua_upvalueindex(2));
+    int n = fn(L, context);
+    if (n < 0) return lua_error(L);  // Swift has returned: raising here crosses no Swift frame.
+    return n;
+}
+
+static int pushswiftfunction_body(lua_State *L) {
+    lua_pushcclosure(L, swift_trampoline, 2);
+    return 1;
+}
+
+int shim_pushswiftfunction(lua_State *L, shim_swift_function fn, void *context) {
+    lua_pushcfunction(L, pushswiftfunction_body);
+    lua_pushlightuserdata(L, (void *)fn);
+    lua_pushlightuserdata(L, context);
+    int status = lua_pcall(L, 2, 1, 0);
+    return status;
+}

@@ -1,0 +1,86 @@
+#ifndef SKYHOST_NATIVE_H
+#define SKYHOST_NATIVE_H
+
+// The C half of Skyhost's native Lua modules.
+//
+// Everything here that touches a Lua stack may raise a Lua error, so it is C: arguments are
+// checked with luaL_check*, results pushed, errors raised with luaL_error, and no Swift frame is
+// ever on the C stack between the Lua call and the raise. The policy (where a message goes, what
+// a command does) is Swift, reached through `struct skyhost_host`, whose functions never touch a
+// Lua stack and never raise.
+
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+
+// Protocol tags, as Skynet's.
+#define SKYHOST_PTYPE_TEXT 0
+#define SKYHOST_PTYPE_RESPONSE 1
+#define SKYHOST_PTYPE_ERROR 7
+
+/// Functions the Swift runtime provides to the native modules. `ctx` is the calling service's
+/// opaque context. None of them raises or touches a lua_State.
+struct skyhost_host {
+    /// Delivers a message. Takes ownership of `data` (a malloc'd block, or NULL when sz == 0)
+    /// whatever the outcome. Returns 0 on success, -1 when `dest` does not exist.
+    int (*send)(void *ctx, uint32_t source, uint32_t dest, int ptype, int session, void *data, size_t sz);
+    /// Like send, to a `.name` or `:hex` address.
+    int (*sendname)(void *ctx, uint32_t source, const char *name, int ptype, int session, void *data, size_t sz);
+    /// A new session id for the calling service (positive, wraps before INT32_MAX).
+    int (*genid)(void *ctx);
+    /// Runs a command (Skynet's names: REG, NAME, QUERY, EXIT, KILL, LAUNCH, GETENV, SETENV,
+    /// TIMEOUT, STARTTIME, ABORT, LOGON, LOGOFF, SIGNAL, STAT, ...). Returns a NUL-terminated
+    /// result valid until the next command of the same service, or NULL for nil.
+    const char *(*command)(void *ctx, const char *cmd, const char *param);
+    /// Writes a line to the node's log, as Skynet's logger: `[:0000000a] text`.
+    void (*log)(void *ctx, const char *text, size_t sz);
+    /// Writes text to the node's standard output (Lua's `print`).
+    void (*print)(void *ctx, const char *text, size_t sz);
+    /// Centiseconds since the node started.
+    uint64_t (*now)(void *ctx);
+};
+
+/// Per-service memory accounting, read by the allocator on every allocation.
+struct skyhost_memory {
+    size_t used;     ///< bytes currently allocated by the lua_State
+    size_t limit;    ///< 0 = unlimited; an allocation that would pass it fails
+    size_t warning;  ///< next size at which the host is told (doubles each time)
+    size_t peak;
+    int warned;      ///< set by the allocator when `used` passed `warning`; cleared by the host
+};
+
+/// What a service's native modules know about it. Owned by the Swift service object.
+struct skyhost_binding {
+    const struct skyhost_host *host;
+    void *ctx;
+    uint32_t handle;
+    struct skyhost_memory memory;
+};
+
+/// The lua_Alloc to pass to lua_newstate, with the binding's `memory` as ud.
+void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/// Registers `skynet.core` (and `skynet.profile`'s timing helpers) in package.preload of L, bound
+/// to `binding`, and replaces the global `print` by one that writes through the host. Runs
+/// protected; returns a Lua status (error message on the stack on failure).
+int skyhost_open_core(lua_State *L, struct skyhost_binding *binding);
+
+/// Calls the service's Lua callback (set by skynet.core.callback) with
+/// `(ptype, msg, sz, session, source)` in protected mode. Returns LUA_OK, or an error status with
+/// the message (with traceback) on the stack. Returns -1 if no callback is set.
+int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int session, uint32_t source);
+
+/// skynet.pack into a malloc'd buffer; for the Swift API. Values are the `n` values on top of the
+/// stack. Returns LUA_OK and sets *out/*sz, or an error status with the message on the stack.
+int skyhost_pack_protected(lua_State *L, int n, void **out, size_t *sz);
+
+/// skynet.unpack of a buffer, pushing the values. Returns LUA_OK and the count in *n, or an error
+/// status with the message on the stack.
+int skyhost_unpack_protected(lua_State *L, const void *data, size_t sz, int *n);
+
+/// Lua-callable pack/unpack, exported for the core module.
+int skyhost_lua_pack(lua_State *L);
+int skyhost_lua_unpack(lua_State *L);
+int skyhost_lua_packstring(lua_State *L);
+
+#endif

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Skynet's `skynet_command`: what `skynet.core.command` does for a service.
+extension Node {
+    func command(_ name: String, _ param: String?, from service: Service) -> String? {
+        switch name {
+        case "TIMEOUT":
+            return timeoutCommand(param, service)
+        case "REG":
+            guard let param, !param.isEmpty else { return service.address }
+            return handles.bind(name: param, to: service.handle) ? param : nil
+        case "NAME":
+            let words = (param ?? "").split(separator: " ")
+            guard words.count == 2, let target = resolve(String(words[1])) else { return nil }
+            return handles.bind(name: String(words[0]), to: target) ? String(words[0]) : nil
+        case "QUERY":
+            guard let param, let handle = handles.handle(named: param) else { return nil }
+            return ServiceAddress.format(handle)
+        case "EXIT":
+            service.exitRequested = true
+            handles.retire(service.handle)
+            return nil
+        case "KILL":
+            guard let param, let handle = resolve(param) else { return nil }
+            if handle == service.handle {
+                service.exitRequested = true
+                handles.retire(handle)
+            } else {
+                kill(handle)
+            }
+            return nil
+        case "LAUNCH":
+            guard let param, let handle = launch(param, from: service.handle) else { return nil }
+            return ServiceAddress.format(handle)
+        case "GETENV":
+            guard let param else { return nil }
+            return getenv(param)
+        case "SETENV":
+            guard let param else { return nil }
+            let parts = param.split(separator: " ", maxSplits: 1)
+            setenv(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            return nil
+        case "STARTTIME":
+            return String(startTime)
+        case "ABORT":
+            abort()
+            return nil
+        case "STAT":
+            return statCommand(param ?? "", service)
+        case "LOGON", "LOGOFF":
+            guard let param, let handle = resolve(param), let target = handles.lookup(handle) else { return nil }
+            target.logMessages = name == "LOGON"
+            return nil
+        default:
+            log(source: service.handle, "Unknown command \(name)")
+            return nil
+        }
+    }
+
+    private func timeoutCommand(_ param: String?, _ service: Service) -> String? {
+        let ti = Int(param ?? "0") ?? 0
+        let session = service.nextSession()
+        if ti <= 0 {
+            deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: service)
+        } else {
+            timer.add(handle: service.handle, session: session, centiseconds: ti)
+        }
+        return String(session)
+    }
+
+    private func statCommand(_ what: String, _ service: Service) -> String? {
+        switch what {
+        case "mqlen": return String(service.mailbox.count)
+        case "message": return String(service.messagesDispatched)
+        case "cpu": return String(Double(service.cpuNanoseconds) / 1e9)
+        case "endless": return service.endless.load(ordering: .relaxed) ? "1" : "0"
+        case "time":
+            let since = service.busySince.load(ordering: .relaxed)
+            return since == 0 ? "0" : String(Double(monotonicNanoseconds() - since) / 1e9)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Synchronization
+
+/// Handles and names of a node's services (Skynet's handle storage).
+///
+/// Handles are handed out in increasing order starting at 1, harbor id in the top byte, and are
+/// not reused until the 24-bit index wraps, so an old address never reaches a new service.
+final class HandleTable: Sendable {
+    private struct State: ~Copyable {
+        var slots: [Service?] = Array(repeating: nil, count: 16)
+        var nextIndex: UInt32 = 1
+        var names: [String: UInt32] = [:]
+        var count = 0
+    }
+
+    private let harborBits: UInt32
+    private let state = Mutex(State())
+
+    init(harbor: UInt32) {
+        harborBits = (harbor & 0xff) << ServiceAddress.harborShift
+    }
+
+    /// Reserves the next handle for a service made by `make`.
+    func register(_ make: (UInt32) -> Service) -> Service {
+        state.withLock { s in
+            while true {
+                let size = s.slots.count
+                for i in 0..<UInt32(size) {
+                    var index = (s.nextIndex &+ i) & ServiceAddress.localMask
+                    if index == 0 { index = 1 }
+                    let slot = Int(index) & (size - 1)
+                    if s.slots[slot] == nil {
+                        let service = make(index | harborBits)
+                        s.slots[slot] = service
+                        s.nextIndex = index &+ 1
+                        s.count += 1
+                        return service
+                    }
+                }
+                var bigger = [Service?](repeating: nil, count: size * 2)
+                for case let service? in s.slots {
+                    bigger[Int(service.handle & ServiceAddress.localMask) & (size * 2 - 1)] = service
+                }
+                s.slots = bigger
+            }
+        }
+    }
+
+    /// The live service with this handle.
+    func lookup(_ handle: UInt32) -> Service? {
+        state.withLock { s in
+            let service = s.slots[Int(handle & ServiceAddress.localMask) & (s.slots.count - 1)]
+            return service?.handle == handle ? service : nil
+        }
+    }
+
+    /// Removes a handle and every name bound to it. Returns the service if it was live.
+    @discardableResult
+    func retire(_ handle: UInt32) -> Service? {
+        state.withLock { s in
+            let slot = Int(handle & ServiceAddress.localMask) & (s.slots.count - 1)
+            guard let service = s.slots[slot], service.handle == handle else { return nil }
+            s.slots[slot] = nil
+            s.count -= 1
+            s.names = s.names.filter { $0.value != handle }
+            return service
+        }
+    }
+
+    /// Binds a name to a handle. Fails (false) if the name is taken or the handle is gone.
+    func bind(name: String, to handle: UInt32) -> Bool {
+        state.withLock { s in
+            if s.names[name] != nil { return false }
+            let slot = Int(handle & ServiceAddress.localMask) & (s.slots.count - 1)
+            guard s.slots[slot]?.handle == handle else { return false }
+            s.names[name] = handle
+            return true
+        }
+    }
+
+    /// The handle bound to a name.
+    func handle(named name: String) -> UInt32? {
+        state.withLock { $0.names[name] }
+    }
+
+    /// Every live service, in handle order.
+    func all() -> [Service] {
+        state.withLock { s in s.slots.compactMap { $0 } }.sorted { $0.handle < $1.handle }
+    }
+
+    /// Names bound to live services.
+    func allNames() -> [String: UInt32] {
+        state.withLock { $0.names }
+    }
+
+    /// Number of live services.
+    var count: Int { state.withLock { $0.count } }
+}

@@ -1,0 +1,52 @@
+import CSkyhostNative
+import Glibc
+
+/// The `struct skyhost_host` function table through which the C half of `skynet.core` reaches
+/// the runtime. `ctx` is always the calling `Service`, unretained (the service outlives its
+/// Lua state).
+enum HostBridge {
+    static func service(_ ctx: UnsafeMutableRawPointer?) -> Service {
+        Unmanaged<Service>.fromOpaque(ctx!).takeUnretainedValue()
+    }
+
+    /// One immutable table for every node: it holds only function pointers.
+    nonisolated(unsafe) static let table: UnsafePointer<skyhost_host> = {
+        let t = UnsafeMutablePointer<skyhost_host>.allocate(capacity: 1)
+        t.initialize(to: skyhost_host(
+            send: { ctx, source, dest, ptype, session, data, size in
+                let service = HostBridge.service(ctx)
+                let m = Message(source: source, session: session, type: ptype, data: data, size: size)
+                return service.node.deliver(m, to: dest) ? 0 : -1
+            },
+            sendname: { ctx, source, name, ptype, session, data, size in
+                let service = HostBridge.service(ctx)
+                let m = Message(source: source, session: session, type: ptype, data: data, size: size)
+                guard let dest = service.node.resolve(String(cString: name!)) else {
+                    m.release()
+                    return -1
+                }
+                return service.node.deliver(m, to: dest) ? 0 : -1
+            },
+            genid: { ctx in
+                HostBridge.service(ctx).nextSession()
+            },
+            command: { ctx, cmd, param in
+                let service = HostBridge.service(ctx)
+                let result = service.node.command(String(cString: cmd!), param.map { String(cString: $0) }, from: service)
+                return service.storeCommandResult(result)
+            },
+            log: { ctx, text, size in
+                let service = HostBridge.service(ctx)
+                let s = String(decoding: UnsafeRawBufferPointer(start: text, count: size), as: UTF8.self)
+                service.node.log(source: service.handle, s)
+            },
+            print: { ctx, text, size in
+                let service = HostBridge.service(ctx)
+                service.node.output.print(String(decoding: UnsafeRawBufferPointer(start: text, count: size), as: UTF8.self))
+            },
+            now: { ctx in
+                HostBridge.service(ctx).node.now()
+            }))
+        return UnsafePointer(t)
+    }()
+}

@@ -1,0 +1,97 @@
+import CLua
+import CSkyhostNative
+import Foundation
+import Glibc
+import Lua
+
+/// A Lua service (Skynet's `snlua`): its own `lua_State`, with `skynet.core` bound to it.
+final class LuaServiceBody: ServiceBody {
+    private let state: LuaState
+    private let binding: UnsafeMutablePointer<skyhost_binding>
+    private let loaderPath: String
+    private var initialized = false
+
+    /// Memory (bytes) at which a service is first reported as large; doubles after each report.
+    static let memoryWarning = 32 << 20
+
+    init(service: Service, environment: [String: String]) throws {
+        binding = .allocate(capacity: 1)
+        binding.initialize(to: skyhost_binding(
+            host: HostBridge.table,
+            ctx: Unmanaged.passUnretained(service).toOpaque(),
+            handle: service.handle,
+            memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, peak: 0, warned: 0)))
+        do {
+            state = try LuaState(allocator: skyhost_alloc, userData: UnsafeMutableRawPointer(binding).advanced(by: MemoryLayout<skyhost_binding>.offset(of: \skyhost_binding.memory)!))
+        } catch {
+            binding.deallocate()
+            throw error
+        }
+        loaderPath = environment["lualoader"] ?? ""
+        try state.check(skyhost_open_core(state.raw, binding))
+        try state.setGlobal("LUA_PATH", environment["lua_path"] ?? "")
+        try state.setGlobal("LUA_CPATH", environment["lua_cpath"] ?? "")
+        try state.setGlobal("LUA_SERVICE", environment["luaservice"] ?? "")
+        if let preload = environment["preload"], !preload.isEmpty {
+            try state.setGlobal("LUA_PRELOAD", preload)
+        }
+    }
+
+    var memoryUsed: Int { binding.pointee.memory.used }
+
+    /// Bytes the allocator may hand out (0 = no limit).
+    var memoryLimit: Int { binding.pointee.memory.limit }
+
+    func dispatch(_ message: Message, in service: Service) {
+        guard initialized else {
+            initialized = true
+            let args = message.data.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: message.size), as: UTF8.self) } ?? ""
+            runLoader(args: args, in: service)
+            return
+        }
+        let status = skyhost_dispatch(state.raw, message.type, message.data, message.size, message.session, message.source)
+        if status != LUA_OK {
+            let why = status == -1 ? "no message callback (skynet.start not called?)" : (state.string(at: -1) ?? "?")
+            service.node.log(source: service.handle,
+                "lua call [\(ServiceAddress.format(message.source)) to \(service.address) : \(message.session) msgsz = \(message.size)] error : \(why)")
+            state.top = 0
+        }
+        if binding.pointee.memory.warned != 0 {
+            binding.pointee.memory.warned = 0
+            let mb = Double(binding.pointee.memory.used) / 1048576
+            service.node.log(source: service.handle, "Memory warning \(String(format: "%.2f", mb)) M")
+        }
+    }
+
+    private func runLoader(args: String, in service: Service) {
+        do {
+            guard let source = FileManager.default.contents(atPath: loaderPath) else {
+                throw LuaError(status: LUA_ERRFILE, message: "cannot open loader \(loaderPath)")
+            }
+            try state.load(Array(source), chunkName: "@" + loaderPath)
+            try state.push(args)
+            try state.call(arguments: 1, results: 0)
+        } catch {
+            service.node.log(source: service.handle, "lua loader error : \(error)")
+            // Tell the launcher, so that the caller of newservice gets an error, then exit.
+            let (data, size) = Message.payload(copying: Array("ERROR".utf8))
+            if let launcher = service.node.handles.handle(named: ".launcher") {
+                service.node.deliver(Message(source: service.handle, session: 0, type: ProtocolType.text.rawValue, data: data, size: size), to: launcher)
+            } else {
+                free(data)
+            }
+            service.exitRequested = true
+            service.node.handles.retire(service.handle)
+        }
+        state.top = 0
+    }
+
+    func close(_ service: Service) {
+        state.close()
+    }
+
+    deinit {
+        state.close()  // before the binding its allocator uses goes away
+        binding.deallocate()
+    }
+}

@@ -1,0 +1,132 @@
+/// A service's message queue (Skynet's `message_queue`).
+///
+/// The mailbox also records whether its service sits in the node's ready queue (or is being run
+/// by a worker): a push into an idle mailbox is what schedules the service, and a worker that
+/// finds the mailbox empty marks it idle, both under the mailbox's lock, so a service is never
+/// queued twice and never run by two workers at once.
+final class Mailbox: @unchecked Sendable {
+    private struct State {
+        var ring: UnsafeMutablePointer<Message>
+        var capacity: Int
+        var head = 0
+        var count = 0
+        var scheduled = false
+        var closed = false
+        var overloadThreshold = 1024
+        var overloadReport = 0
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            ring = .allocate(capacity: capacity)
+        }
+
+        mutating func append(_ m: Message) {
+            if count == capacity { grow() }
+            ring[(head + count) & (capacity - 1)] = m
+            count += 1
+            if count > overloadThreshold {
+                overloadReport = count
+                overloadThreshold *= 2
+            }
+        }
+
+        mutating func grow() {
+            let bigger = UnsafeMutablePointer<Message>.allocate(capacity: capacity * 2)
+            for i in 0..<count { bigger[i] = ring[(head + i) & (capacity - 1)] }
+            ring.deallocate()
+            ring = bigger
+            head = 0
+            capacity *= 2
+        }
+
+        mutating func removeFirst() -> Message {
+            let m = ring[head]
+            head = (head + 1) & (capacity - 1)
+            count -= 1
+            return m
+        }
+    }
+
+    private let lock = Lock()
+    private var s = State(capacity: 16)
+
+    deinit { s.ring.deallocate() }
+
+    /// The result of a push.
+    enum PushResult {
+        /// Queued; the service was idle and must now be put in the ready queue.
+        case schedule
+        /// Queued; the service is already scheduled or running.
+        case queued
+        /// Not queued: the service has retired. The caller still owns the message.
+        case closed
+    }
+
+    func push(_ m: Message) -> PushResult {
+        lock.withLock {
+            if s.closed { return .closed }
+            s.append(m)
+            if s.scheduled { return .queued }
+            s.scheduled = true
+            return .schedule
+        }
+    }
+
+    /// Takes the next message, or marks the mailbox idle and returns nil when it is empty.
+    func pop() -> Message? {
+        lock.withLock {
+            if s.count == 0 {
+                s.scheduled = false
+                return nil
+            }
+            return s.removeFirst()
+        }
+    }
+
+    /// Takes up to `limit` messages into `batch` (cleared first). Marks the mailbox idle and
+    /// returns false when it is empty.
+    func popBatch(into batch: inout [Message], limit: Int) -> Bool {
+        batch.removeAll(keepingCapacity: true)
+        return lock.withLock {
+            if s.count == 0 {
+                s.scheduled = false
+                return false
+            }
+            let n = min(limit, s.count)
+            for _ in 0..<n { batch.append(s.removeFirst()) }
+            return true
+        }
+    }
+
+    /// Marks the mailbox scheduled if it is idle; true when the caller must schedule it.
+    func claimSchedule() -> Bool {
+        lock.withLock {
+            if s.scheduled || s.closed { return false }
+            s.scheduled = true
+            return true
+        }
+    }
+
+    /// Closes the mailbox and returns what was left in it. Later pushes report `.closed`.
+    func close() -> [Message] {
+        lock.withLock {
+            s.closed = true
+            var left: [Message] = []
+            left.reserveCapacity(s.count)
+            while s.count > 0 { left.append(s.removeFirst()) }
+            return left
+        }
+    }
+
+    /// Number of queued messages.
+    var count: Int { lock.withLock { s.count } }
+
+    /// The queue length that passed the overload threshold since the last call, or 0.
+    func takeOverloadReport() -> Int {
+        lock.withLock {
+            let r = s.overloadReport
+            s.overloadReport = 0
+            return r
+        }
+    }
+}

@@ -1,0 +1,256 @@
+import Foundation
+import Synchronization
+
+/// A Skyhost node: services, their mailboxes, the workers that run them, the timer and the
+/// logger. Several nodes can live in one process; nothing is shared between them.
+public final class Node: @unchecked Sendable {
+    /// The configuration the node was made with.
+    public let configuration: NodeConfiguration
+    let output: NodeOutput
+    let handles: HandleTable
+    let scheduler = Scheduler()
+    private(set) var timer: TimerQueue!
+    private let environment: Mutex<[String: String]>
+    let startNanoseconds = monotonicNanoseconds()
+    /// Seconds since 1970 at start (Skynet's `starttime`).
+    let startTime = Int(Date().timeIntervalSince1970)
+    private let stateLock = ConditionLock()
+    private var phase = Phase.created
+    private var exitStatus: Int32 = 0
+    private var loggerHandle: UInt32 = 0
+
+    private enum Phase { case created, running, stopping, stopped }
+
+    /// Creates a node; nothing runs until `start()`.
+    public init(configuration: NodeConfiguration, output: NodeOutput = .standard) {
+        self.configuration = configuration
+        self.output = output
+        handles = HandleTable(harbor: configuration.harbor)
+        environment = Mutex(configuration.resolvedEnvironment())
+        timer = TimerQueue(fire: { [unowned self] handle, session in
+            self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
+        })
+    }
+
+    /// Starts the workers, the timer, the logger (`:00000001`) and the bootstrap service
+    /// (`:00000002`), which launches the rest as Skynet does.
+    public func start() throws {
+        try stateLock.withLock {
+            guard phase == .created else { throw NodeError.alreadyStarted }
+            phase = .running
+        }
+        let logger = try LoggerService(output: output, path: getenv("logger"))
+        let loggerService = handles.register { Service(handle: $0, node: self, launchName: "logger") }
+        loggerService.body = logger
+        loggerHandle = loggerService.handle
+        _ = handles.bind(name: "logger", to: loggerService.handle)
+
+        timer.start()
+        scheduler.start(workers: configuration.threadCount) { [unowned self] _ in self.workerLoop() }
+
+        let bootstrap = getenv("bootstrap") ?? "snlua bootstrap"
+        guard launch(bootstrap) != nil else {
+            shutdown()
+            throw NodeError.bootstrapFailed("cannot launch \(bootstrap)")
+        }
+    }
+
+    /// Blocks until the node stops (`skynet.abort()`, or `shutdown()` from another thread) and
+    /// returns its exit status: 0, or 1 when it was aborted because of a failure at start-up.
+    @discardableResult
+    public func wait() -> Int32 {
+        stateLock.withLock {
+            while phase != .stopped { stateLock.wait() }
+            return exitStatus
+        }
+    }
+
+    /// Stops the node: every service is retired (its Lua state closed), the workers and the
+    /// timer stop. Safe to call more than once and from any thread but a worker's.
+    public func shutdown() {
+        let proceed: Bool = stateLock.withLock {
+            guard phase == .running || phase == .created else { return false }
+            phase = .stopping
+            return true
+        }
+        guard proceed else {
+            _ = wait()
+            return
+        }
+        scheduler.stop()
+        timer.stop()
+        for service in handles.all() {
+            handles.retire(service.handle)
+            for m in service.mailbox.close() { m.release() }
+            service.body?.close(service)
+            service.body = nil
+        }
+        stateLock.withLock {
+            phase = .stopped
+            stateLock.broadcast()
+        }
+    }
+
+    /// Asks the node to stop from inside (a worker): `skynet.abort()`.
+    func abort(status: Int32 = 0) {
+        stateLock.withLock { if exitStatus == 0 { exitStatus = status } }
+        Thread.detachNewThread { [self] in shutdown() }
+    }
+
+    /// Centiseconds since the node started.
+    func now() -> UInt64 { (monotonicNanoseconds() - startNanoseconds) / 10_000_000 }
+
+    // MARK: Environment
+
+    /// `skynet.getenv`.
+    public func getenv(_ key: String) -> String? { environment.withLock { $0[key] } }
+
+    /// `skynet.setenv`.
+    public func setenv(_ key: String, _ value: String) { environment.withLock { $0[key] = value } }
+
+    // MARK: Messages
+
+    /// Puts a message in a service's mailbox. Returns false (and frees the payload) when the
+    /// destination does not exist.
+    @discardableResult
+    func deliver(_ message: Message, to handle: UInt32) -> Bool {
+        guard let target = handles.lookup(handle) else {
+            message.release()
+            return false
+        }
+        return deliver(message, to: target)
+    }
+
+    @discardableResult
+    func deliver(_ message: Message, to target: Service) -> Bool {
+        switch target.mailbox.push(message) {
+        case .schedule:
+            scheduler.schedule(target)
+            return true
+        case .queued:
+            return true
+        case .closed:
+            message.release()
+            return false
+        }
+    }
+
+    /// Resolves `.name`, `:0000000a` or a global name.
+    func resolve(_ name: String) -> UInt32? {
+        if name.first == ":" { return ServiceAddress(parsing: Substring(name))?.rawValue }
+        return handles.handle(named: name)
+    }
+
+    /// Writes a log line as the logger does, from `source`.
+    func log(source: UInt32, _ text: String) {
+        let (data, size) = Message.payload(copying: Array(text.utf8))
+        let m = Message(source: source, session: 0, type: ProtocolType.text.rawValue, data: data, size: size)
+        if !deliver(m, to: loggerHandle) {
+            output.log("[\(ServiceAddress.format(source))] \(text)")
+        }
+    }
+
+    // MARK: Services
+
+    /// Launches a service from a Skynet launch string, `snlua serviceA arg1 arg2` (or a native
+    /// module: `logger`, `harbor`). Returns the new handle, or nil (the reason is logged).
+    func launch(_ command: String, from source: UInt32 = 0) -> UInt32? {
+        let words = command.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard let module = words.first else { return nil }
+        let args = words.count > 1 ? String(words[1]) : ""
+        let launchName = args.isEmpty ? String(module) : "\(module) \(args)"
+        switch module {
+        case "snlua":
+            let service = handles.register { Service(handle: $0, node: self, launchName: launchName) }
+            do {
+                service.body = try LuaServiceBody(service: service, environment: environment.withLock { $0 })
+            } catch {
+                handles.retire(service.handle)
+                log(source: source, "launch \(launchName) failed: \(error)")
+                return nil
+            }
+            // Like snlua, the service initialises itself when it handles its first message.
+            let (data, size) = Message.payload(copying: Array(args.utf8))
+            deliver(Message(source: service.handle, session: 0, type: ProtocolType.text.rawValue, data: data, size: size), to: service)
+            return service.handle
+        case "harbor":
+            let service = handles.register { Service(handle: $0, node: self, launchName: launchName) }
+            service.body = HarborService()
+            return service.handle
+        default:
+            log(source: source, "launch \(launchName) failed: unknown service module \(module)")
+            return nil
+        }
+    }
+
+    /// Removes a service from the handle table and makes its owner retire it. Returns false if
+    /// there was no such service.
+    @discardableResult
+    func kill(_ handle: UInt32) -> Bool {
+        guard let service = handles.retire(handle) else { return false }
+        service.killed.store(true, ordering: .releasing)
+        // An empty wake-up message gets the service scheduled so that a worker retires it.
+        _ = deliver(Message(source: 0, session: 0, type: Message.retireType, data: nil, size: 0), to: service)
+        return true
+    }
+
+    // MARK: Workers
+
+    private func workerLoop() {
+        var batch: [Message] = []
+        batch.reserveCapacity(Scheduler.batchLimit)
+        var current = scheduler.next()
+        while let service = current {
+            let more = run(service, batch: &batch)
+            if !more {
+                current = scheduler.next()
+            } else if let other = scheduler.poll() {
+                scheduler.schedule(service)
+                current = other
+            }
+        }
+    }
+
+    /// Runs one batch of a service's messages. Returns true if the service should keep running
+    /// (its mailbox is still claimed), false if it went idle or retired.
+    private func run(_ service: Service, batch: inout [Message]) -> Bool {
+        guard service.mailbox.popBatch(into: &batch, limit: Scheduler.batchLimit) else { return false }
+        for (i, message) in batch.enumerated() {
+            if service.killed.load(ordering: .acquiring) || service.exitRequested {
+                for m in batch[i...] { bounce(m, from: service) }
+                retire(service)
+                return false
+            }
+            if message.type == Message.retireType { continue }
+            let start = monotonicNanoseconds()
+            service.busySince.store(start, ordering: .relaxed)
+            service.body?.dispatch(message, in: service)
+            service.busySince.store(0, ordering: .relaxed)
+            service.cpuNanoseconds &+= monotonicNanoseconds() - start
+            service.messagesDispatched += 1
+            message.release()
+        }
+        if service.killed.load(ordering: .acquiring) || service.exitRequested {
+            retire(service)
+            return false
+        }
+        return true
+    }
+
+    /// Tells the sender of an undeliverable message that it failed (Skynet's drop_message).
+    private func bounce(_ m: Message, from service: Service) {
+        m.release()
+        guard m.source != 0, m.type != ProtocolType.error.rawValue, m.type != Message.retireType,
+              m.source != service.handle else { return }
+        deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)
+    }
+
+    /// Retires a service on its owning worker: gone from the handle table, queued messages
+    /// bounced, Lua state closed.
+    private func retire(_ service: Service) {
+        handles.retire(service.handle)
+        for m in service.mailbox.close() { bounce(m, from: service) }
+        service.body?.close(service)
+        service.body = nil
+    }
+}

@@ -1,0 +1,39 @@
+import Glibc
+import Synchronization
+
+/// Where a node writes its log lines (`skynet.error`, the logger service) and what Lua's `print`
+/// writes. By default both go to the process's standard output, as Skynet's do.
+public struct NodeOutput: Sendable {
+    /// Receives each log line, without the trailing newline: `[:0000000a] text`.
+    public var log: @Sendable (String) -> Void
+    /// Receives the text of each Lua `print` call, newline included.
+    public var print: @Sendable (String) -> Void
+
+    /// Creates an output from two handlers.
+    public init(log: @escaping @Sendable (String) -> Void, print: @escaping @Sendable (String) -> Void) {
+        self.log = log
+        self.print = print
+    }
+
+    /// Both to standard output, one write per line so that lines of different threads never mix.
+    public static let standard = NodeOutput(
+        log: { line in writeStandardOutput(line + "\n") },
+        print: { text in writeStandardOutput(text) }
+    )
+}
+
+private let standardOutputLock = Mutex(())
+
+func writeStandardOutput(_ text: String) {
+    standardOutputLock.withLock { _ in
+        var t = text
+        t.withUTF8 { buf in
+            var offset = 0
+            while offset < buf.count {
+                let n = Glibc.write(1, buf.baseAddress! + offset, buf.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+}

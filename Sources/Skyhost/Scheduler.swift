@@ -1,0 +1,105 @@
+import Glibc
+import Synchronization
+
+/// The node's ready queue and its worker threads (Skynet's global queue and `thread_worker`).
+///
+/// A service is in the ready queue, or held by exactly one worker, whenever its mailbox is not
+/// idle (see `Mailbox`). A worker takes a service, runs a batch of its messages, and keeps it if
+/// no other service is waiting, so a busy pair of services costs no queue traffic.
+final class Scheduler: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var ready: [Service?]
+    private var head = 0
+    private var count = 0
+    private var sleeping = 0
+    private var stopped = false
+    /// Workers looking for work without sleeping; a push wakes a sleeper only when none spins.
+    private let spinning = Atomic<Int>(0)
+    private let queued = Atomic<Int>(0)
+    private var threads: [WorkerThread] = []
+
+    /// Messages a worker takes from one service before it looks at the others.
+    static let batchLimit = 32
+
+    init() {
+        ready = Array(repeating: nil, count: 64)
+    }
+
+    /// Puts a service whose mailbox just became non-idle into the ready queue.
+    func schedule(_ service: Service) {
+        lock.lock()
+        if count == ready.count { grow() }
+        ready[(head + count) & (ready.count - 1)] = service
+        count += 1
+        queued.store(count, ordering: .relaxed)
+        let wake = sleeping > 0 && spinning.load(ordering: .relaxed) == 0
+        lock.unlock()
+        if wake { lock.signal() }
+    }
+
+    private func grow() {
+        var bigger = [Service?](repeating: nil, count: ready.count * 2)
+        for i in 0..<count { bigger[i] = ready[(head + i) & (ready.count - 1)] }
+        ready = bigger
+        head = 0
+    }
+
+    private func takeLocked() -> Service? {
+        guard count > 0 else { return nil }
+        let s = ready[head]
+        ready[head] = nil
+        head = (head + 1) & (ready.count - 1)
+        count -= 1
+        queued.store(count, ordering: .relaxed)
+        return s
+    }
+
+    /// A waiting service, if any, without blocking.
+    func poll() -> Service? {
+        if queued.load(ordering: .relaxed) == 0 { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        return takeLocked()
+    }
+
+    /// The next service to run; blocks until there is one. Nil once the scheduler is stopped.
+    func next() -> Service? {
+        // Spin briefly before sleeping: a message usually arrives within microseconds when
+        // services talk to each other, and a futex sleep/wake pair costs more than that.
+        spinning.add(1, ordering: .relaxed)
+        for i in 0..<2000 {
+            if queued.load(ordering: .relaxed) > 0 || (i & 63 == 0 && isStopped) { break }
+            if i & 15 == 15 { sched_yield() }
+        }
+        spinning.subtract(1, ordering: .relaxed)
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            if stopped { return nil }
+            if let s = takeLocked() { return s }
+            sleeping += 1
+            lock.wait()
+            sleeping -= 1
+        }
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    /// Starts `count` workers running `body` (which loops on `next()`).
+    func start(workers: Int, body: @escaping @Sendable (Int) -> Void) {
+        for i in 0..<workers {
+            threads.append(WorkerThread(name: "skyhost-worker-\(i)") { body(i) })
+        }
+    }
+
+    /// Stops the workers after their current batch and waits for them.
+    func stop() {
+        lock.withLock { stopped = true }
+        lock.broadcast()
+        for t in threads { t.join() }
+        threads.removeAll()
+    }
+
+    /// Wakes every sleeping worker (used by the timer and sockets after a burst of deliveries).
+    func wakeAll() { lock.broadcast() }
+}

@@ -1,0 +1,63 @@
+import Synchronization
+
+/// What runs a service's messages: a Lua state (`snlua`) or Swift code.
+///
+/// Only the worker that currently owns the service calls these, one at a time.
+protocol ServiceBody: AnyObject {
+    /// Handles one message. The worker frees the payload afterwards.
+    func dispatch(_ message: Message, in service: Service)
+    /// Releases what the body holds (closes the Lua state). Called once, when the service retires.
+    func close(_ service: Service)
+    /// Bytes of memory the body uses (a Lua state's heap), for `mem` and the Swift API.
+    var memoryUsed: Int { get }
+}
+
+/// A running service: a handle, a mailbox and a body.
+final class Service: @unchecked Sendable {
+    /// The service's handle.
+    let handle: UInt32
+    /// The node it belongs to.
+    let node: Node
+    /// Its messages.
+    let mailbox = Mailbox()
+    /// How it was launched, e.g. `snlua serviceA` (as Skynet's launcher lists it).
+    let launchName: String
+
+    // Owned by the worker running the service (one at a time).
+    var body: ServiceBody?
+    var exitRequested = false
+    private var lastSession: Int32 = 0
+    private var commandResult: ContiguousArray<CChar> = []
+    var messagesDispatched: Int = 0
+    var cpuNanoseconds: UInt64 = 0
+    var logMessages = false
+
+    /// Set by another service's `kill`; the owner retires the service at its next message.
+    let killed = Atomic<Bool>(false)
+    /// Monotonic time (ns) at which the current message started, 0 when idle; read by the monitor.
+    let busySince = Atomic<UInt64>(0)
+    /// Set by the monitor when one message runs too long (Skynet's "endless loop").
+    let endless = Atomic<Bool>(false)
+
+    init(handle: UInt32, node: Node, launchName: String) {
+        self.handle = handle
+        self.node = node
+        self.launchName = launchName
+    }
+
+    /// A new session id: positive, wrapping before Int32.max.
+    func nextSession() -> Int32 {
+        lastSession = lastSession == Int32.max - 1 ? 1 : lastSession + 1
+        return lastSession
+    }
+
+    /// Keeps a command's result alive until the next command and returns a C pointer to it.
+    func storeCommandResult(_ result: String?) -> UnsafePointer<CChar>? {
+        guard let result else { return nil }
+        commandResult = ContiguousArray(result.utf8CString)
+        return commandResult.withUnsafeBufferPointer { $0.baseAddress }
+    }
+
+    /// `:0000000a`.
+    var address: String { ServiceAddress.format(handle) }
+}
