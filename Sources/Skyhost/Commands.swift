@@ -43,7 +43,8 @@ extension Node {
         case "STARTTIME":
             return String(startTime)
         case "ABORT":
-            abort()
+            // Skyhost extension: an optional exit status for the process (`skynet.abort()` = 0).
+            abort(status: Int32(param ?? "") ?? 0)
             return nil
         case "STAT":
             return statCommand(param ?? "", service)

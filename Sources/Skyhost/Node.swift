@@ -18,6 +18,8 @@ public final class Node: @unchecked Sendable {
     private var phase = Phase.created
     private var exitStatus: Int32 = 0
     private var loggerHandle: UInt32 = 0
+    /// Modules written in Swift that every Lua service can `require`.
+    let nativeModules: [NativeModule]
 
     private enum Phase { case created, running, stopping, stopped }
 
@@ -27,6 +29,7 @@ public final class Node: @unchecked Sendable {
         self.output = output
         handles = HandleTable(harbor: configuration.harbor)
         environment = Mutex(configuration.resolvedEnvironment())
+        nativeModules = []
         timer = TimerQueue(fire: { [unowned self] handle, session in
             self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
         })

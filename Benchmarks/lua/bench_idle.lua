@@ -1,0 +1,3 @@
+local skynet = require "skynet"
+
+skynet.start(function() end)

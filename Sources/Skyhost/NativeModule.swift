@@ -1,0 +1,9 @@
+import Lua
+
+/// A Lua module written in Swift, available to every Lua service of a node through
+/// `require(name)`. `open` runs inside `require`, on the service's worker, and pushes the
+/// module (usually with `LuaState.pushModule`); it returns 1, or -1 after pushing an error.
+struct NativeModule: Sendable {
+    let name: String
+    let open: @Sendable (LuaState, Service) -> Int32
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Skyhost
+import Synchronization
+
+/// Everything a node printed and logged, with a way to wait for a line.
+final class CapturedOutput: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var logLines: [String] = []
+    private var printed: [String] = []
+
+    var nodeOutput: NodeOutput {
+        NodeOutput(
+            log: { [self] line in append(&logLines, line) },
+            print: { [self] text in
+                for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+                    append(&printed, String(line))
+                }
+            })
+    }
+
+    private func append(_ list: inout [String], _ line: String) {
+        lock.lock()
+        list.append(line)
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// Log lines so far.
+    var log: [String] { lock.lock(); defer { lock.unlock() }; return logLines }
+    /// Printed lines so far.
+    var stdout: [String] { lock.lock(); defer { lock.unlock() }; return printed }
+
+    /// Waits until a log line satisfies `predicate`; returns it. Throws after `timeout` seconds.
+    @discardableResult
+    func waitForLog(timeout: Double = 10, _ what: String = "", where predicate: (String) -> Bool) throws -> String {
+        try waitFor(timeout: timeout, what, in: \.logLines, predicate)
+    }
+
+    /// Waits until a log line contains `text`.
+    @discardableResult
+    func waitForLog(containing text: String, timeout: Double = 10) throws -> String {
+        try waitForLog(timeout: timeout, text) { $0.contains(text) }
+    }
+
+    /// Waits until a printed line satisfies `predicate`.
+    @discardableResult
+    func waitForPrint(timeout: Double = 10, _ what: String = "", where predicate: (String) -> Bool) throws -> String {
+        try waitFor(timeout: timeout, what, in: \.printed, predicate)
+    }
+
+    /// Waits until `count` log lines contain `text`; returns them.
+    func waitForLogs(containing text: String, count: Int, timeout: Double = 10) throws -> [String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            let found = logLines.filter { $0.contains(text) }
+            if found.count >= count { return found }
+            if !lock.wait(until: deadline) {
+                throw TestTimeout(what: "\(count) log lines containing '\(text)'", log: logLines, stdout: printed)
+            }
+        }
+    }
+
+    private func waitFor(timeout: Double, _ what: String, in list: KeyPath<CapturedOutput, [String]>,
+                         _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        var seen = 0
+        while true {
+            let lines = self[keyPath: list]
+            for line in lines[seen...] where predicate(line) { return line }
+            seen = lines.count
+            if !lock.wait(until: deadline) {
+                throw TestTimeout(what: what, log: logLines, stdout: printed)
+            }
+        }
+    }
+}
+
+struct TestTimeout: Error, CustomStringConvertible {
+    let what: String
+    let log: [String]
+    let stdout: [String]
+    var description: String {
+        "timed out waiting for \(what)\n--- log ---\n" + log.joined(separator: "\n")
+            + "\n--- stdout ---\n" + stdout.joined(separator: "\n")
+    }
+}
+
+/// A folder of Lua services written by a test, removed when the test ends.
+final class ServiceFolder {
+    let path: String
+
+    init(_ files: [String: String]) throws {
+        path = NSTemporaryDirectory() + "skyhost-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, source) in files { try write(name, source) }
+    }
+
+    func write(_ name: String, _ source: String) throws {
+        let file = path + "/" + name
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try source.write(toFile: file, atomically: true, encoding: .utf8)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A running node over a `ServiceFolder`, with its output captured.
+final class TestNode {
+    let folder: ServiceFolder
+    let output = CapturedOutput()
+    let node: Node
+
+    /// Starts a node whose start service is `start` (default `main`) from `files`.
+    init(_ files: [String: String], start: String = "main", threads: Int = 2,
+         environment: [String: String] = [:]) throws {
+        folder = try ServiceFolder(files)
+        var env = environment
+        env["start"] = start
+        env["thread"] = String(threads)
+        env["luaservice"] = folder.path + "/?.lua"
+        env["lua_path"] = folder.path + "/?.lua"
+        node = Node(configuration: NodeConfiguration(environment: env), output: output.nodeOutput)
+        try node.start()
+    }
+
+    deinit { node.shutdown() }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Skyhost needs (as root, or through sudo), only those missing.
+set -euo pipefail
+packages=(liblua5.4-dev lua5.4 lua-cjson pkg-config netcat-openbsd)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
