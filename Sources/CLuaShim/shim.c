@@ -148,23 +148,56 @@ const char *shim_tolstring_protected(lua_State *L, int idx, size_t *len) {
     return lua_tolstring(L, -1, len);
 }
 
+// A Swift function lives in a full userdata that is the closure's only upvalue; when Lua
+// collects the closure, __gc hands the context back to Swift to release.
+struct swift_function_box {
+    shim_swift_function fn;
+    void *context;
+    shim_swift_release release;
+};
+
 static int swift_trampoline(lua_State *L) {
-    shim_swift_function fn = (shim_swift_function)lua_touserdata(L, lua_upvalueindex(1));
-    void *context = lua_touserdata(L, lua_upvalueindex(2));
-    int n = fn(L, context);
+    struct swift_function_box *box = (struct swift_function_box *)lua_touserdata(L, lua_upvalueindex(1));
+    int n = box->fn(L, box->context);
     if (n < 0) return lua_error(L);  // Swift has returned: raising here crosses no Swift frame.
     return n;
 }
 
+static int swift_function_gc(lua_State *L) {
+    struct swift_function_box *box = (struct swift_function_box *)lua_touserdata(L, 1);
+    if (box->release && box->context) box->release(box->context);
+    box->context = NULL;
+    return 0;
+}
+
+static const char swift_function_meta = 0;
+
 static int pushswiftfunction_body(lua_State *L) {
-    lua_pushcclosure(L, swift_trampoline, 2);
+    struct swift_function_box *box = (struct swift_function_box *)lua_newuserdatauv(L, sizeof(*box), 0);
+    box->fn = NULL;
+    box->context = NULL;
+    box->release = NULL;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &swift_function_meta) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, swift_function_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &swift_function_meta);
+    }
+    lua_setmetatable(L, -2);
+    // Only now, with nothing left that can fail before the closure exists, take the context.
+    struct swift_function_box *args = (struct swift_function_box *)lua_touserdata(L, 1);
+    lua_pushcclosure(L, swift_trampoline, 1);
+    box->fn = args->fn;
+    box->context = args->context;
+    box->release = args->release;
     return 1;
 }
 
-int shim_pushswiftfunction(lua_State *L, shim_swift_function fn, void *context) {
+int shim_pushswiftfunction(lua_State *L, shim_swift_function fn, void *context, shim_swift_release release) {
+    struct swift_function_box args = { fn, context, release };
     lua_pushcfunction(L, pushswiftfunction_body);
-    lua_pushlightuserdata(L, (void *)fn);
-    lua_pushlightuserdata(L, context);
-    int status = lua_pcall(L, 2, 1, 0);
-    return status;
+    lua_pushlightuserdata(L, &args);
+    return lua_pcall(L, 1, 1, 0);
 }

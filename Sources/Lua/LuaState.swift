@@ -89,17 +89,18 @@ public final class LuaState {
         init(_ body: @escaping NativeFunction) { self.body = body }
     }
 
-    /// Closures handed to Lua; they live as long as this state.
-    private var nativeFunctions: [NativeFunctionBox] = []
-
-    /// Pushes a Lua function that runs `body`.
+    /// Pushes a Lua function that runs `body`. Lua keeps `body` alive as long as the function.
     public func pushFunction(_ body: @escaping NativeFunction) throws {
-        let box = NativeFunctionBox(body)
-        nativeFunctions.append(box)
+        let box = Unmanaged.passRetained(NativeFunctionBox(body))
         let status = shim_pushswiftfunction(raw, { L, context in
             Unmanaged<NativeFunctionBox>.fromOpaque(context!).takeUnretainedValue().body(L!)
-        }, Unmanaged.passUnretained(box).toOpaque())
-        try check(status)
+        }, box.toOpaque(), { context in
+            Unmanaged<NativeFunctionBox>.fromOpaque(context!).release()
+        })
+        if status != LUA_OK {
+            box.release()
+            throw popError(status: status)
+        }
     }
 
     /// For native functions: pushes `value` and returns 1, or leaves the memory error message and

@@ -70,8 +70,13 @@ const char *shim_tolstring_protected(lua_State *L, int idx, size_t *len);
 /// pushing an error message: the C trampoline then raises it, after Swift has returned.
 typedef int (*shim_swift_function)(lua_State *L, void *context);
 
-/// Pushes a Lua C closure that calls `fn(L, context)` through the trampoline. Returns a Lua
-/// status; on error the message is pushed instead of the closure.
-int shim_pushswiftfunction(lua_State *L, shim_swift_function fn, void *context);
+/// Releases a Swift function's context when Lua collects the function.
+typedef void (*shim_swift_release)(void *context);
+
+/// Pushes a Lua C closure that calls `fn(L, context)` through the trampoline. Lua owns
+/// `context` from then on and calls `release(context)` when the closure is collected (or the
+/// state closed). Returns a Lua status; on error the message is pushed instead of the closure and
+/// `context` has not been taken (the caller still owns it).
+int shim_pushswiftfunction(lua_State *L, shim_swift_function fn, void *context, shim_swift_release release);
 
 #endif
