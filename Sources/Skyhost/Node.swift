@@ -20,6 +20,8 @@ public final class Node: @unchecked Sendable {
     private var loggerHandle: UInt32 = 0
     /// Modules written in Swift that every Lua service can `require`.
     let nativeModules: [NativeModule]
+    /// The node's TCP sockets (SwiftNIO; the event loop thread starts with the first socket).
+    let sockets = SocketServer()
 
     private enum Phase { case created, running, stopping, stopped }
 
@@ -29,7 +31,7 @@ public final class Node: @unchecked Sendable {
         self.output = output
         handles = HandleTable(harbor: configuration.harbor)
         environment = Mutex(configuration.resolvedEnvironment())
-        nativeModules = []
+        nativeModules = [SocketDriverModule.module]
         timer = TimerQueue(fire: { [unowned self] handle, session in
             self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
         })
@@ -82,6 +84,7 @@ public final class Node: @unchecked Sendable {
         }
         scheduler.stop()
         timer.stop()
+        sockets.shutdown()
         for service in handles.all() {
             handles.retire(service.handle)
             for m in service.mailbox.close() { m.release() }
@@ -172,6 +175,7 @@ public final class Node: @unchecked Sendable {
                 log(source: source, "launch \(launchName) failed: \(error)")
                 return nil
             }
+            log(source: service.handle, "LAUNCH \(launchName)")
             // Like snlua, the service initialises itself when it handles its first message.
             let (data, size) = Message.payload(copying: Array(args.utf8))
             deliver(Message(source: service.handle, session: 0, type: ProtocolType.text.rawValue, data: data, size: size), to: service)
@@ -179,6 +183,7 @@ public final class Node: @unchecked Sendable {
         case "harbor":
             let service = handles.register { Service(handle: $0, node: self, launchName: launchName) }
             service.body = HarborService()
+            log(source: service.handle, "LAUNCH \(launchName)")
             return service.handle
         default:
             log(source: source, "launch \(launchName) failed: unknown service module \(module)")
@@ -252,6 +257,7 @@ public final class Node: @unchecked Sendable {
     /// bounced, Lua state closed.
     private func retire(_ service: Service) {
         handles.retire(service.handle)
+        sockets.closeAll(ownedBy: service.handle)
         for m in service.mailbox.close() { bounce(m, from: service) }
         service.body?.close(service)
         service.body = nil

@@ -1,5 +1,5 @@
 import Foundation
-import Skyhost
+@testable import Skyhost
 import Testing
 
 @Suite struct ConfigFileTests {

@@ -1,5 +1,5 @@
 import Foundation
-import Skyhost
+@testable import Skyhost
 import Synchronization
 
 /// Everything a node printed and logged, with a way to wait for a line.
@@ -129,4 +129,10 @@ final class TestNode {
     }
 
     deinit { node.shutdown() }
+
+    /// Delivers a text message (PTYPE_TEXT) from outside any service.
+    func sendText(to handle: UInt32, _ text: String) {
+        let (data, size) = Message.payload(copying: Array(text.utf8))
+        node.deliver(Message(source: 0, session: 0, type: ProtocolType.text.rawValue, data: data, size: size), to: handle)
+    }
 }

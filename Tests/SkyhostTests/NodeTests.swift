@@ -1,0 +1,68 @@
+import Foundation
+@testable import Skyhost
+import Testing
+
+/// Node-level behaviour: several nodes in a process, the log file, shutdown.
+@Suite struct NodeTests {
+    static let counter = """
+        local skynet = require "skynet"
+        skynet.start(function()
+            local n = 0
+            for i = 1, 1000 do n = n + i end
+            skynet.error("node", skynet.getenv("which"), n)
+        end)
+        """
+
+    @Test func severalNodesRunSideBySideWithTheirOwnHandlesAndEnvironment() throws {
+        let a = try TestNode(["main.lua": Self.counter], environment: ["which": "A"])
+        let b = try TestNode(["main.lua": Self.counter], environment: ["which": "B"])
+        try a.output.waitForLog(containing: "node A 500500")
+        try b.output.waitForLog(containing: "node B 500500")
+        // Each node has its own handle space and its own output.
+        #expect(a.output.log.contains("[:00000008] node A 500500"))
+        #expect(b.output.log.contains("[:00000008] node B 500500"))
+        #expect(!a.output.log.contains { $0.contains("node B") })
+    }
+
+    @Test func loggerWritesToTheConfiguredFile() throws {
+        let logFile = NSTemporaryDirectory() + "skyhost-log-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: logFile) }
+        let node = try TestNode(["main.lua": """
+            local skynet = require "skynet"
+            require "skynet.manager"
+            skynet.start(function()
+                skynet.error("to the file")
+                skynet.abort()
+            end)
+            """], environment: ["logger": logFile])
+        _ = node.node.wait()
+        let text = try String(contentsOfFile: logFile, encoding: .utf8)
+        #expect(text.contains("[:00000008] to the file\n"))
+        #expect(node.output.log.isEmpty)
+    }
+
+    @Test func shutdownClosesEveryServiceAndIsIdempotent() throws {
+        let node = try TestNode(["main.lua": """
+            local skynet = require "skynet"
+            skynet.start(function()
+                skynet.fork(function() while true do skynet.sleep(1) end end)
+                skynet.error("running")
+            end)
+            """])
+        try node.output.waitForLog(containing: "running")
+        node.node.shutdown()
+        node.node.shutdown()
+        #expect(node.node.handles.count == 0)
+        #expect(node.node.wait() == 0)
+    }
+
+    @Test func handlesCarryTheHarborId() throws {
+        let node = try TestNode(["main.lua": """
+            local skynet = require "skynet"
+            skynet.start(function() skynet.error("self", skynet.address(skynet.self())) end)
+            """], environment: ["harbor": "0"])
+        try node.output.waitForLog(containing: "self :00000008")
+        #expect(ServiceAddress(0x0200_000a).harbor == 2)
+        #expect(ServiceAddress(0x0200_000a).description == ":0200000a")
+    }
+}

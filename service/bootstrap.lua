@@ -1,0 +1,79 @@
+-- The bootstrap service (:00000002): brings up the system services in Skynet's order, so a node
+-- with harbor = 0 hands out the same handles as Skynet 1.8:
+--   :03 .launcher   :04 .cslave (cdummy, global names)   :05 the native harbor (started by cdummy)
+--   :06 DATACENTER  :07 service_mgr (.service)            :08 the `start` service (default "main")
+-- then exits.
+--
+-- Deliberate difference from Skynet: Skynet starts the `start` service inside pcall and carries on
+-- whatever happens, leaving a node that runs nothing useful. Here a start service that cannot be
+-- loaded or whose start function raises is logged and the node is aborted, so that `skyhost CONFIG`
+-- exits with a non-zero status instead of idling.
+-- Only a single node is supported (harbor = 0): there is no cmaster/cslave.
+
+local skynet = require "skynet"
+require "skynet.manager"	-- skynet.launch, skynet.name, skynet.abort
+
+local function fatal(...)
+	skynet.error("bootstrap:", ...)
+	skynet.abort()
+end
+
+-- newservice that aborts the node when the service can't start. Returns true and the handle
+-- (nil if the service chose to exit during its init, which is not an error), or false.
+local function essential(name)
+	local ok, handle = pcall(skynet.newservice, name)
+	if not ok then
+		-- The failing service has already logged why ("init service failed: ..." with a traceback,
+		-- or the loader's message when its file can't be found or compiled).
+		fatal(string.format("service %q failed to start (%s); aborting the node", name, tostring(handle)))
+		return false
+	end
+	return true, handle
+end
+
+local function boot()
+	local launcher = skynet.launch("snlua", "launcher")
+	if not launcher then
+		return fatal("can't launch the launcher")
+	end
+	skynet.name(".launcher", launcher)
+
+	local harbor_id = tonumber(skynet.getenv "harbor" or 0)
+	if harbor_id ~= 0 then
+		return fatal("harbor = " .. tostring(harbor_id) .. " is not supported: Skyhost runs a single node (harbor = 0)")
+	end
+	-- Single node: this node is its own master.
+	if skynet.getenv "standalone" == nil then
+		skynet.setenv("standalone", "true")
+	end
+
+	local ok, slave = essential "cdummy"
+	if not ok then return end
+	if not slave then
+		return fatal("cdummy exited during its init")
+	end
+	skynet.name(".cslave", slave)
+
+	local datacenter
+	ok, datacenter = essential "datacenterd"
+	if not ok then return end
+	if not datacenter then
+		return fatal("datacenterd exited during its init")
+	end
+	skynet.name("DATACENTER", datacenter)
+
+	if not essential "service_mgr" then return end
+
+	-- Skynet: pcall(skynet.newservice, start) and go on regardless. Skyhost aborts (see the top).
+	if not essential(skynet.getenv "start" or "main") then return end
+
+	skynet.exit()
+end
+
+skynet.start(function()
+	-- Any error while booting leaves a node that can't work: stop it rather than idle.
+	local ok, err = xpcall(boot, debug.traceback)
+	if not ok then
+		fatal(tostring(err))
+	end
+end)

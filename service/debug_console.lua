@@ -1,0 +1,637 @@
+-- The debug console: skynet.newservice("debug_console", [ip,] port), ip defaulting to 127.0.0.1.
+--
+-- A line protocol for nc / telnet, as Skynet 1.8's console: the greeting
+-- "Welcome to skynet console", then for each command line its output lines followed by
+-- "<CMD OK>", or the error followed by "<CMD Error>". Several connections are served at once, each
+-- by its own coroutine; a slow command holds up only its own connection. An HTTP request
+-- (`GET /list HTTP/1.1`, or a POST whose body is the command line) runs one command and closes
+-- the connection, as on Skynet (the answer is the console's plain text, not an HTTP response).
+--
+-- Where Skyhost differs from Skynet 1.8, on purpose:
+--   * every failure ends with "<CMD Error>" and a reason without a Lua source position: a missing
+--     inject file ("Can't open FILE"), an unknown or malformed address, a missing argument, a line
+--     longer than 64 KiB, a failed start (Skynet answered some of these with "<CMD OK>");
+--   * `call ADDRESS PROTOCOL word...` (the form the hot-update documents use, e.g.
+--     `call .updater lua update_service game_logic`) sends the bare words as strings with that
+--     protocol; `call ADDRESS <lua expressions>` still evaluates the expressions, as Skynet;
+--   * `clearcache` has nothing to clear: Skyhost reads service and module files anew each time;
+--   * `snax`, `debug` (the interactive debugger), `cmem`, `jmem`, `dumpheap`, `profactive` and
+--     `shrtbl` are not supported and say so;
+--   * carriage returns (telnet), NUL bytes and %XX escapes in HTTP paths are handled.
+
+local skynet = require "skynet"
+local core = require "skynet.core"
+local socket = require "skynet.socket"
+
+local args = table.pack(...)
+local ip = args.n >= 2 and args[1] or "127.0.0.1"
+local port = tonumber(args[args.n])
+assert(args.n <= 2 and port, "usage: skynet.newservice(\"debug_console\", [ip,] port)")
+
+local TIMEOUT = 300	-- centiseconds for stat / mem / gc
+local LINE_LIMIT = 64 * 1024	-- longest command line (and HTTP header line or body)
+
+local COMMAND = {}	-- name -> function(words...)
+local COMMANDX = {}	-- name -> function(cmd), cmd = { line, words..., fd = socket }
+
+-- An error the operator should read as is (no Lua source position).
+local function fail(message)
+	error(message, 0)
+end
+
+-- Removes "some/file.lua:123: " from the front of an error raised by library code.
+local function clean(err)
+	err = tostring(err)
+	return (err:gsub("^[^\n]-%.lua:%d+: ", "", 1))
+end
+
+---------------------------------------------------------------------------------------------------
+-- Output
+
+local function format_table(t)
+	local keys = {}
+	for k in pairs(t) do
+		keys[#keys + 1] = k
+	end
+	table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+	local result = {}
+	for _, k in ipairs(keys) do
+		result[#result + 1] = string.format("%s:%s", k, tostring(t[k]))
+	end
+	return table.concat(result, "\t")
+end
+
+local function dump_list(print, list)
+	local keys = {}
+	for k in pairs(list) do
+		keys[#keys + 1] = k
+	end
+	table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+	for _, k in ipairs(keys) do
+		local v = list[k]
+		if type(v) == "table" then
+			print(k, format_table(v))
+		else
+			print(k, tostring(v))
+		end
+	end
+end
+
+---------------------------------------------------------------------------------------------------
+-- Running a command line
+
+local function split_words(line)
+	local words = {}
+	for w in line:gmatch("%S+") do
+		words[#words + 1] = w
+	end
+	return words
+end
+
+local function docmd(line, print, fd)
+	local words = split_words(line)
+	local name = words[1]
+	local ok, result
+	local cmd = COMMAND[name]
+	if cmd then
+		ok, result = pcall(cmd, table.unpack(words, 2))
+	else
+		cmd = COMMANDX[name]
+		if cmd then
+			words.fd = fd
+			words[1] = line
+			ok, result = pcall(cmd, words)
+		else
+			ok, result = false, "Invalid command, type help for command list"
+		end
+	end
+	if ok then
+		if result ~= nil then
+			if type(result) == "table" then
+				dump_list(print, result)
+			else
+				print(result)
+			end
+		end
+		print("<CMD OK>")
+	else
+		print(tostring(result))
+		print("<CMD Error>")
+	end
+end
+
+---------------------------------------------------------------------------------------------------
+-- Reading a connection: lines of at most LINE_LIMIT bytes
+
+local Reader = {}
+Reader.__index = Reader
+
+local function new_reader(fd)
+	return setmetatable({ fd = fd, pending = "", skipping = false }, Reader)
+end
+
+-- More bytes from the socket; false when it closed.
+function Reader:fill()
+	local data = socket.read(self.fd)
+	if not data then
+		return false
+	end
+	self.pending = self.pending .. data
+	return true
+end
+
+-- The next line without "\r\n" / "\n"; false when the connection closed (an unfinished last
+-- line is dropped, as Skynet does); nil and a reason for a line longer than the limit (the rest
+-- of that line is skipped).
+function Reader:line()
+	while true do
+		local nl = self.pending:find("\n", 1, true)
+		if nl then
+			local line = self.pending:sub(1, nl - 1)
+			self.pending = self.pending:sub(nl + 1)
+			if self.skipping then
+				self.skipping = false
+			else
+				line = line:gsub("[\r%z]+$", "")
+				if #line > LINE_LIMIT then
+					return nil, string.format("Line too long (the limit is %d bytes)", LINE_LIMIT)
+				end
+				return line
+			end
+		elseif #self.pending > LINE_LIMIT then
+			self.pending = ""
+			if not self.skipping then
+				self.skipping = true
+				return nil, string.format("Line too long (the limit is %d bytes)", LINE_LIMIT)
+			end
+		elseif not self:fill() then
+			return false
+		end
+	end
+end
+
+-- Exactly n bytes, or false if the connection closed first.
+function Reader:bytes(n)
+	while #self.pending < n do
+		if not self:fill() then
+			return false
+		end
+	end
+	local s = self.pending:sub(1, n)
+	self.pending = self.pending:sub(n + 1)
+	return s
+end
+
+local function url_decode(s)
+	return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+-- Reads the rest of an HTTP request (headers, and the body of a POST) after its first line;
+-- returns the command line it carries, or nil and a reason.
+local function http_command(reader, request_line)
+	local method, target = request_line:match("^(%u+)%s+(%S+)")
+	if not target then
+		return nil, "Bad HTTP request line"
+	end
+	local length = 0
+	local headers = 0
+	while true do
+		local line, why = reader:line()
+		if not line then
+			return nil, why or "Connection closed in the HTTP header"
+		end
+		if line == "" then
+			break
+		end
+		headers = headers + 1
+		if headers > 100 then
+			return nil, "Too many HTTP header lines"
+		end
+		local name, value = line:match("^([^:]+):%s*(.-)%s*$")
+		if name and name:lower() == "content-length" then
+			length = tonumber(value)
+			if not length or length < 0 or length > LINE_LIMIT then
+				return nil, "Bad Content-Length: " .. value
+			end
+			length = math.floor(length)
+		end
+	end
+	if method == "POST" then
+		local body = reader:bytes(length)
+		if not body then
+			return nil, "Connection closed in the HTTP body"
+		end
+		return (body:gsub("[\r\n]+$", ""))
+	end
+	local path = target:gsub("%?.*$", "")
+	return (url_decode(path:sub(2)):gsub("/", " "))
+end
+
+local function console_main_loop(fd, print, addr)
+	print("Welcome to skynet console")
+	skynet.error(addr, "connected")
+	local reader = new_reader(fd)
+	local ok, err = pcall(function()
+		while true do
+			local line, why = reader:line()
+			if line == false then
+				break
+			end
+			if line == nil then
+				print(why)
+				print("<CMD Error>")
+			elseif line:sub(1, 4) == "GET " or line:sub(1, 5) == "POST " then
+				local cmdline, bad = http_command(reader, line)
+				if cmdline then
+					docmd(cmdline, print, fd)
+				else
+					print(bad)
+					print("<CMD Error>")
+				end
+				break
+			elseif line:find("%S") then
+				docmd(line, print, fd)
+			end
+		end
+	end)
+	if not ok then
+		skynet.error(fd, err)
+	end
+	skynet.error(addr, "disconnect")
+	socket.close(fd)
+end
+
+skynet.start(function()
+	local listen_id, bound_ip, bound_port = socket.listen(ip, port)
+	skynet.error("Start debug console at " .. bound_ip .. ":" .. bound_port)
+	socket.start(listen_id, function(id, addr)
+		local function print(...)
+			local t = table.pack(...)
+			for i = 1, t.n do
+				t[i] = tostring(t[i])
+			end
+			socket.write(id, table.concat(t, "\t", 1, t.n) .. "\n")
+		end
+		if socket.start(id) then
+			skynet.fork(console_main_loop, id, print, addr)
+		end
+	end)
+end)
+
+---------------------------------------------------------------------------------------------------
+-- Addresses and calls
+
+-- ":0000000a", ".name" or bare hex ("a", "0000000a") -> handle; errors name the bad address.
+local function adjust_address(address)
+	if address == nil then
+		fail("Need an address")
+	end
+	local prefix = address:sub(1, 1)
+	if prefix == "." then
+		local handle = skynet.localname(address)
+		if not handle then
+			fail("Unknown address " .. address .. " (no service has this name)")
+		end
+		return handle
+	end
+	local hex = prefix == ":" and address:sub(2) or address
+	if not hex:match("^%x+$") or #hex > 8 then
+		fail("Invalid address " .. address .. " (use :0000000a, .name or a hex number)")
+	end
+	local handle = tonumber(hex, 16)
+	if prefix ~= ":" then
+		handle = handle | (skynet.harbor(skynet.self()) << 24)
+	end
+	return handle
+end
+
+-- skynet.call with an error the operator can read.
+local function call(address, typename, ...)
+	local result = table.pack(pcall(skynet.call, address, typename, ...))
+	if not result[1] then
+		local err = clean(result[2])
+		if err == "call failed" then
+			fail(string.format("call %s failed (the service raised an error, or it exited)", skynet.address(address)))
+		end
+		fail(err)
+	end
+	return table.unpack(result, 2, result.n)
+end
+
+local function need(value, what)
+	if value == nil then
+		fail("Need " .. what)
+	end
+	return value
+end
+
+local function timeout(ti)
+	if ti then
+		ti = tonumber(ti)
+		if not ti then
+			fail("Invalid timeout (a number of centiseconds expected)")
+		end
+		if ti <= 0 then
+			ti = nil
+		end
+	else
+		ti = TIMEOUT
+	end
+	return ti
+end
+
+---------------------------------------------------------------------------------------------------
+-- Commands
+
+function COMMAND.help()
+	return {
+		help = "This help message",
+		list = "List all the service",
+		stat = "Dump all stats",
+		info = "info address : get service infomation",
+		exit = "exit address : kill a lua service",
+		kill = "kill address : kill service",
+		mem = "mem : show memory status",
+		gc = "gc : force every lua service do garbage collect",
+		start = "lanuch a new lua service",
+		snax = "lanuch a new snax service (not supported by Skyhost)",
+		clearcache = "clear lua code cache (Skyhost has none: files are read anew each time)",
+		service = "List unique service",
+		task = "task address : show service task detail",
+		uniqtask = "task address : show service unique task detail",
+		inject = "inject address luascript.lua",
+		logon = "logon address",
+		logoff = "logoff address",
+		log = "launch a new lua service with log",
+		signal = "signal address sig",
+		ping = "ping address",
+		call = "call address ... : call address lua-expressions, or call address proto words",
+		trace = "trace address [proto] [on|off]",
+		netstat = "netstat : show netstat",
+		killtask = "killtask address threadname : threadname listed by task",
+		dbgcmd = "run address debug command",
+		getenv = "getenv name : skynet.getenv(name)",
+		setenv = "setenv name value: skynet.setenv(name,value)",
+	}
+end
+
+function COMMAND.clearcache()
+	return "Skyhost has no code cache to clear: services and injected files are read anew each time"
+end
+
+local function start_service(launch, ...)
+	local name = need(..., "a service name")
+	local ok, addr = pcall(launch, ...)
+	if not ok then
+		fail("Failed to start " .. name .. " (see the node log for why)")
+	end
+	if not addr then
+		return "Exit"
+	end
+	return { [skynet.address(addr)] = name }
+end
+
+function COMMAND.start(...)
+	return start_service(skynet.newservice, ...)
+end
+
+function COMMAND.log(...)
+	return start_service(function(...)
+		return skynet.call(".launcher", "lua", "LOGLAUNCH", "snlua", ...)
+	end, ...)
+end
+
+local function unsupported(name)
+	return function()
+		fail(name .. " is not supported by Skyhost")
+	end
+end
+
+COMMAND.snax = unsupported("snax")
+COMMAND.debug = unsupported("debug (the interactive debugger)")
+COMMAND.cmem = unsupported("cmem")
+COMMAND.jmem = unsupported("jmem")
+COMMAND.dumpheap = unsupported("dumpheap")
+COMMAND.profactive = unsupported("profactive")
+COMMAND.shrtbl = unsupported("shrtbl")
+
+function COMMAND.service()
+	local ok, list = pcall(skynet.call, "SERVICE", "lua", "LIST")
+	if not ok then
+		list = call(".service", "lua", "LIST")
+	end
+	return list
+end
+
+function COMMAND.list()
+	return call(".launcher", "lua", "LIST")
+end
+
+function COMMAND.stat(ti)
+	return call(".launcher", "lua", "STAT", timeout(ti))
+end
+
+function COMMAND.mem(ti)
+	return call(".launcher", "lua", "MEM", timeout(ti))
+end
+
+function COMMAND.gc(ti)
+	return call(".launcher", "lua", "GC", timeout(ti))
+end
+
+function COMMAND.kill(address)
+	local handle = adjust_address(address)
+	local running = call(".launcher", "lua", "LIST")
+	if running[skynet.address(handle)] == nil then
+		fail("Unknown address " .. skynet.address(handle))
+	end
+	return call(".launcher", "lua", "KILL", handle)
+end
+
+function COMMAND.exit(address)
+	local handle = adjust_address(address)
+	if skynet.send(handle, "debug", "EXIT") == nil then
+		fail("Unknown address " .. skynet.address(handle))
+	end
+end
+
+function COMMAND.inject(address, filename, ...)
+	local handle = adjust_address(address)
+	need(filename, "a file name: inject address file.lua")
+	local f = io.open(filename, "rb")
+	if not f then
+		fail("Can't open " .. filename)
+	end
+	local source = f:read "a"
+	f:close()
+	if not source then
+		fail("Can't read " .. filename)
+	end
+	local ok, output = call(handle, "debug", "RUN", source, filename, ...)
+	if ok == false then
+		fail(output)
+	end
+	return output
+end
+
+function COMMAND.dbgcmd(address, cmd, ...)
+	local handle = adjust_address(address)
+	need(cmd, "a debug command: dbgcmd address COMMAND ...")
+	return call(handle, "debug", cmd, ...)
+end
+
+function COMMAND.task(address)
+	return COMMAND.dbgcmd(address, "TASK")
+end
+
+function COMMAND.killtask(address, threadname)
+	adjust_address(address)
+	need(threadname, "a thread name (see task)")
+	return COMMAND.dbgcmd(address, "KILLTASK", threadname)
+end
+
+function COMMAND.uniqtask(address)
+	return COMMAND.dbgcmd(address, "UNIQTASK")
+end
+
+function COMMAND.info(address, ...)
+	return COMMAND.dbgcmd(address, "INFO", ...)
+end
+
+function COMMAND.logon(address)
+	core.command("LOGON", skynet.address(adjust_address(address)))
+end
+
+function COMMAND.logoff(address)
+	core.command("LOGOFF", skynet.address(adjust_address(address)))
+end
+
+function COMMAND.signal(address, sig)
+	address = skynet.address(adjust_address(address))
+	if sig then
+		local n = tonumber(sig)
+		if not n then
+			fail("Invalid signal " .. sig .. " (a number expected)")
+		end
+		core.command("SIGNAL", string.format("%s %d", address, n))
+	else
+		core.command("SIGNAL", address)
+	end
+end
+
+function COMMAND.ping(address)
+	local handle = adjust_address(address)
+	local ti = skynet.now()
+	call(handle, "debug", "PING")
+	return tostring(skynet.now() - ti)
+end
+
+local function toboolean(x)
+	return x and (x == "true" or x == "on")
+end
+
+function COMMAND.trace(address, proto, flag)
+	local handle = adjust_address(address)
+	if flag == nil then
+		if proto == "on" or proto == "off" then
+			proto = toboolean(proto)
+		end
+	else
+		flag = toboolean(flag)
+	end
+	call(handle, "debug", "TRACELOG", proto, flag)
+end
+
+-- Whether `name` is a protocol this service can call with.
+local function is_protocol(name)
+	local registered = rawget(skynet, "_proto")
+	if type(registered) == "table" then
+		return type(name) == "string" and registered[name] ~= nil
+	end
+	return name == "lua"
+end
+
+-- call ADDRESS <lua expressions>       (Skynet: the values are sent with the lua protocol)
+-- call ADDRESS PROTOCOL word...        (the documents' form: the words are sent as strings)
+function COMMANDX.call(cmd)
+	local handle = adjust_address(cmd[2])
+	local rets
+	if is_protocol(cmd[3]) then
+		rets = table.pack(call(handle, cmd[3], table.unpack(cmd, 4)))
+	else
+		local expressions = cmd[1]:match("^%s*%S+%s+%S+%s+(.-)%s*$")
+		if not expressions or expressions == "" then
+			fail("Need arguments: call address lua-expressions, or call address protocol words...")
+		end
+		local f, err = load("return " .. expressions, "=(debug console)", "t", {})
+		if not f then
+			fail("Invalid arguments: " .. clean(err))
+		end
+		local values = table.pack(pcall(f))
+		if not values[1] then
+			fail("Invalid arguments: " .. clean(values[2]))
+		end
+		rets = table.pack(call(handle, "lua", table.unpack(values, 2, values.n)))
+	end
+	return rets
+end
+
+function COMMAND.getenv(name)
+	need(name, "a name: getenv name")
+	return { [name] = tostring(skynet.getenv(name)) }
+end
+
+function COMMAND.setenv(name, value)
+	need(name, "a name: setenv name value")
+	need(value, "a value: setenv name value")
+	local ok, err = pcall(skynet.setenv, name, value)
+	if not ok then
+		fail(clean(err))
+	end
+end
+
+local function bytes(size)
+	if size == nil or size == 0 then
+		return
+	end
+	if size < 1024 then
+		return size
+	end
+	if size < 1024 * 1024 then
+		return tostring(size / 1024) .. "K"
+	end
+	return tostring(size / (1024 * 1024)) .. "M"
+end
+
+local function convert_stat(info)
+	local now = skynet.now()
+	local function time(t)
+		if t == nil then
+			return
+		end
+		t = now - t
+		if t < 6000 then
+			return tostring(t / 100) .. "s"
+		end
+		local hour = t // (100 * 60 * 60)
+		t = t - hour * 100 * 60 * 60
+		local min = t // (100 * 60)
+		t = t - min * 100 * 60
+		local sec = t / 100
+		return string.format("%s%d:%.2gs", hour == 0 and "" or (hour .. ":"), min, sec)
+	end
+	info.address = skynet.address(info.address)
+	info.read = bytes(info.read)
+	info.write = bytes(info.write)
+	info.wbuffer = bytes(info.wbuffer)
+	info.rtime = time(info.rtime)
+	info.wtime = time(info.wtime)
+end
+
+function COMMAND.netstat()
+	local stat = socket.netstat()
+	for _, info in ipairs(stat) do
+		convert_stat(info)
+	end
+	return stat
+end
