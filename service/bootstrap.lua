@@ -7,15 +7,17 @@
 -- Deliberate difference from Skynet: Skynet starts the `start` service inside pcall and carries on
 -- whatever happens, leaving a node that runs nothing useful. Here a start service that cannot be
 -- loaded or whose start function raises is logged and the node is aborted, so that `skyhost CONFIG`
--- exits with a non-zero status instead of idling.
+-- exits with a non-zero status instead of idling. (The status travels as the parameter of the
+-- ABORT command, a Skyhost extension: skynet.abort() itself stops the node with status 0.)
 -- Only a single node is supported (harbor = 0): there is no cmaster/cslave.
 
 local skynet = require "skynet"
-require "skynet.manager"	-- skynet.launch, skynet.name, skynet.abort
+local core = require "skynet.core"
+require "skynet.manager"	-- skynet.launch, skynet.name
 
 local function fatal(...)
 	skynet.error("bootstrap:", ...)
-	skynet.abort()
+	core.command("ABORT", "1")	-- skynet.abort(), with exit status 1
 end
 
 -- newservice that aborts the node when the service can't start. Returns true and the handle

@@ -376,6 +376,8 @@ static int open_profile(lua_State *L) {
     return 1;
 }
 
+int skyhost_install_code_cache(lua_State *L, struct skyhost_binding *b);
+
 // ---- installation -----------------------------------------------------------------------------
 
 static int install(lua_State *L) {
@@ -389,7 +391,7 @@ static int install(lua_State *L) {
     lua_pushlightuserdata(L, b);
     lua_pushcclosure(L, l_print, 1);
     lua_setglobal(L, "print");
-    return 0;
+    return skyhost_install_code_cache(L, b);
 }
 
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding) {

@@ -44,7 +44,9 @@ extension Node {
             return String(startTime)
         case "ABORT":
             // Skyhost extension: an optional exit status for the process (`skynet.abort()` = 0).
-            abort(status: Int32(param ?? "") ?? 0)
+            let status = Int32(param ?? "") ?? 0
+            log(source: service.handle, "ABORT (exit status \(status))")
+            abort(status: status)
             return nil
         case "STAT":
             return statCommand(param ?? "", service)

@@ -74,6 +74,11 @@ final class LuaServiceBody: ServiceBody {
             guard let source = FileManager.default.contents(atPath: loaderPath) else {
                 throw LuaError(status: LUA_ERRFILE, message: "cannot open loader \(loaderPath)")
             }
+            // As snlua: no collection while the service loads (its heap only grows then), and
+            // the generational collector afterwards, which suits services' many short-lived
+            // message tables.
+            lua_gc_stop(state.raw)
+            defer { lua_gc_generational(state.raw) }
             try state.load(Array(source), chunkName: "@" + loaderPath)
             try state.push(args)
             try state.call(arguments: 1, results: 0)

@@ -18,6 +18,8 @@ public final class Node: @unchecked Sendable {
     private var phase = Phase.created
     private var exitStatus: Int32 = 0
     private var loggerHandle: UInt32 = 0
+    /// Compiled code shared by the node's Lua services, validated by content on every load.
+    let codeCache = CodeCache()
     /// Modules written in Swift that every Lua service can `require`.
     let nativeModules: [NativeModule]
     /// The node's TCP sockets (SwiftNIO; the event loop thread starts with the first socket).
@@ -85,6 +87,14 @@ public final class Node: @unchecked Sendable {
         scheduler.stop()
         timer.stop()
         sockets.shutdown()
+        // The workers are stopped, so this thread may run the logger: what services logged just
+        // before the end (an abort's reason, a benchmark's last figures) is not lost.
+        if let logger = handles.lookup(loggerHandle) {
+            for m in logger.mailbox.close() {
+                logger.body?.dispatch(m, in: logger)
+                m.release()
+            }
+        }
         for service in handles.all() {
             handles.retire(service.handle)
             for m in service.mailbox.close() { m.release() }

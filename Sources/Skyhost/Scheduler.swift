@@ -1,3 +1,4 @@
+import CSkyhostNative
 import Glibc
 import Synchronization
 
@@ -67,9 +68,9 @@ final class Scheduler: @unchecked Sendable {
         // Spin briefly before sleeping: a message usually arrives within microseconds when
         // services talk to each other, and a futex sleep/wake pair costs more than that.
         spinning.add(1, ordering: .relaxed)
-        for i in 0..<2000 {
-            if queued.load(ordering: .relaxed) > 0 || (i & 63 == 0 && isStopped) { break }
-            if i & 15 == 15 { sched_yield() }
+        for i in 0..<4000 {
+            if queued.load(ordering: .relaxed) > 0 || (i & 255 == 255 && isStopped) { break }
+            skyhost_cpu_relax()
         }
         spinning.subtract(1, ordering: .relaxed)
         lock.lock()

@@ -38,6 +38,15 @@ struct skyhost_host {
     void (*print)(void *ctx, const char *text, size_t sz);
     /// Centiseconds since the node started.
     uint64_t (*now)(void *ctx);
+    /// Compiled code for `path` if the node compiled exactly this `source` before: returns a
+    /// token for code_release and sets *bytecode / *bytecode_size, or returns NULL.
+    void *(*code_lookup)(void *ctx, const char *path, const void *source, size_t size,
+                         const void **bytecode, size_t *bytecode_size);
+    /// Ends the use of a code_lookup result.
+    void (*code_release)(void *ctx, void *token);
+    /// Remembers the compiled form of `source` for `path` (the host copies both).
+    void (*code_store)(void *ctx, const char *path, const void *source, size_t size,
+                       const void *bytecode, size_t bytecode_size);
 };
 
 /// Per-service memory accounting, read by the allocator on every allocation.
@@ -61,8 +70,10 @@ struct skyhost_binding {
 void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 /// Registers `skynet.core` (and `skynet.profile`'s timing helpers) in package.preload of L, bound
-/// to `binding`, and replaces the global `print` by one that writes through the host. Runs
-/// protected; returns a Lua status (error message on the stack on failure).
+/// to `binding`, replaces the global `print` by one that writes through the host, and replaces
+/// `loadfile` and the Lua-file searcher of `require` by ones that reuse the node's compiled code
+/// when a file's bytes are unchanged (see code_cache.c). Runs protected; returns a Lua status
+/// (error message on the stack on failure).
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding);
 
 /// Calls the service's Lua callback (set by skynet.core.callback) with
@@ -82,5 +93,18 @@ int skyhost_unpack_protected(lua_State *L, const void *data, size_t sz, int *n);
 int skyhost_lua_pack(lua_State *L);
 int skyhost_lua_unpack(lua_State *L);
 int skyhost_lua_packstring(lua_State *L);
+
+/// lua_gc is variadic, which Swift cannot call: the two uses the runtime needs.
+static inline void lua_gc_stop(lua_State *L) { lua_gc(L, LUA_GCSTOP); }
+static inline void lua_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); lua_gc(L, LUA_GCRESTART); }
+
+/// A spin-wait hint to the CPU (x86 `pause`), for the workers' short wait before sleeping.
+static inline void skyhost_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 #endif

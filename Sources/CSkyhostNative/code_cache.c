@@ -1,0 +1,157 @@
+// loadfile and require's Lua searcher, sharing compiled code between the services of a node.
+//
+// Compiling skynet.lua for every new service dominates the cost of a spawn. The node keeps, per
+// file path, the last source it compiled and the resulting bytecode; a load reads the file
+// anew and reuses the bytecode only when the bytes are identical. An edited file is therefore
+// picked up at once by the next load: unlike Skynet's code cache there is nothing to clear.
+
+#include "skyhost_native.h"
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct byte_buffer { char *data; size_t size, cap; int failed; };
+
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud) {
+    (void)L;
+    struct byte_buffer *b = (struct byte_buffer *)ud;
+    if (b->size + sz > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->size + sz) cap *= 2;
+        char *nd = realloc(b->data, cap);
+        if (nd == NULL) { b->failed = 1; return 1; }
+        b->data = nd;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->size, p, sz);
+    b->size += sz;
+    return 0;
+}
+
+/// Reads a whole file into a malloc'd buffer; NULL if it cannot be read.
+static char *read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    size_t cap = 8192, n = 0;
+    char *data = malloc(cap);
+    while (data != NULL) {
+        size_t r = fread(data + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+        if (n == cap) {
+            char *nd = realloc(data, cap * 2);
+            if (nd == NULL) { free(data); data = NULL; break; }
+            data = nd;
+            cap *= 2;
+        }
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) { free(data); return NULL; }
+    *size = n;
+    return data;
+}
+
+/// Loads `path` as luaL_loadfilex would (pushing the function, or an error message and returning
+/// a non-OK status), going through the node's compiled-code table.
+static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, const char *mode) {
+    size_t size = 0;
+    char *source = read_file(path, &size);
+    if (source == NULL) {
+        lua_pushfstring(L, "cannot open %s", path);
+        return LUA_ERRFILE;
+    }
+    const char *text = source;
+    size_t len = size;
+    if (len > 0 && text[0] == '#') {  // skip a first-line comment, keeping the line count
+        while (len > 0 && text[0] != '\n') { text++; len--; }
+    }
+    lua_pushfstring(L, "@%s", path);
+    const char *chunkname = lua_tostring(L, -1);
+    int status;
+    if (len > 0 && text[0] == LUA_SIGNATURE[0]) {  // a precompiled file: load as it is
+        status = luaL_loadbufferx(L, text, len, chunkname, mode);
+    } else {
+        const void *bytecode;
+        size_t bytecode_size;
+        void *token = b->host->code_lookup(b->ctx, path, text, len, &bytecode, &bytecode_size);
+        if (token != NULL && (mode == NULL || strchr(mode, 'b') || strchr(mode, 't'))) {
+            status = luaL_loadbufferx(L, (const char *)bytecode, bytecode_size, chunkname, "b");
+            b->host->code_release(b->ctx, token);
+            if (mode != NULL && strchr(mode, 't') == NULL && status == LUA_OK) {
+                lua_pop(L, 1);  // text source, but only binary chunks are allowed
+                lua_pushfstring(L, "attempt to load a text chunk (mode is '%s')", mode);
+                status = LUA_ERRSYNTAX;
+            }
+        } else {
+            if (token != NULL) b->host->code_release(b->ctx, token);
+            status = luaL_loadbufferx(L, text, len, chunkname, mode);
+            if (status == LUA_OK) {
+                struct byte_buffer dump = { NULL, 0, 0, 0 };
+                lua_dump(L, dump_writer, &dump, 0);
+                if (!dump.failed && dump.size > 0)
+                    b->host->code_store(b->ctx, path, text, len, dump.data, dump.size);
+                free(dump.data);
+            }
+        }
+    }
+    free(source);
+    lua_remove(L, -2);  // the chunk name
+    return status;
+}
+
+// loadfile([filename [, mode [, env]]]) as Lua's, through the cache.
+static int l_loadfile(lua_State *L) {
+    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, lua_upvalueindex(1));
+    const char *path = luaL_checkstring(L, 1);  // reading standard input is not supported
+    const char *mode = luaL_optstring(L, 2, "bt");
+    int env = !lua_isnone(L, 3) ? 3 : 0;
+    if (load_file(L, b, path, mode) != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (env != 0) {
+        lua_pushvalue(L, env);
+        if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    }
+    return 1;
+}
+
+// package.searchers[2] as Lua's: package.searchpath over package.path, then load.
+static int l_lua_searcher(lua_State *L) {
+    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, lua_upvalueindex(1));
+    const char *name = luaL_checkstring(L, 1);
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "path");
+    const char *path = lua_tostring(L, -1);
+    if (path == NULL) return luaL_error(L, "'package.path' must be a string");
+    const char *filename = luaL_gsub(L, name, ".", LUA_DIRSEP);
+    lua_getfield(L, -3, "searchpath");
+    lua_pushstring(L, filename);
+    lua_pushstring(L, path);
+    lua_call(L, 2, 2);  // package.searchpath(filename, path) -> file | nil, err
+    if (lua_isnil(L, -2)) return 1;  // the "no file" list
+    lua_pop(L, 1);
+    const char *file = lua_tostring(L, -1);
+    if (load_file(L, b, file, NULL) != LUA_OK)
+        return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s",
+                          name, file, lua_tostring(L, -1));
+    lua_pushvalue(L, -2);  // second value for the loader: the file name
+    return 2;
+}
+
+int skyhost_install_code_cache(lua_State *L, struct skyhost_binding *b) {
+    lua_pushlightuserdata(L, b);
+    lua_pushcclosure(L, l_loadfile, 1);
+    lua_setglobal(L, "loadfile");
+    lua_getglobal(L, "package");
+    if (lua_getfield(L, -1, "searchers") == LUA_TTABLE) {
+        lua_pushlightuserdata(L, b);
+        lua_pushcclosure(L, l_lua_searcher, 1);
+        lua_rawseti(L, -2, 2);
+    }
+    lua_pop(L, 2);
+    return 0;
+}
