@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <time.h>
 
 static const char callback_key = 0;  // registry key of the service's message callback
+
+static void switch_thread(struct skyhost_binding *b, lua_State *L);
+static void wait_signaller(struct skyhost_binding *b);
 
 static struct skyhost_binding *binding_of(lua_State *L) {
     return (struct skyhost_binding *)lua_touserdata(L, lua_upvalueindex(1));
@@ -278,6 +282,7 @@ static double thread_seconds(void) {
 #define PROFILE_START lua_upvalueindex(1)
 #define PROFILE_TOTAL lua_upvalueindex(2)
 #define PROFILE_RESUME lua_upvalueindex(3)
+#define PROFILE_BINDING lua_upvalueindex(4)
 
 static int profile_start(lua_State *L) {
     if (lua_gettop(L) == 0) lua_pushthread(L);
@@ -330,7 +335,11 @@ static int profile_resume(lua_State *L) {
     lua_insert(L, 1);                 // keep the thread below the call: [co, co, args...]
     lua_pushvalue(L, PROFILE_RESUME);
     lua_insert(L, 2);                 // [co, resume, co, args...]
+    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, PROFILE_BINDING);
+    switch_thread(b, lua_tothread(L, 1));
     lua_call(L, n, LUA_MULTRET);      // coroutine.resume itself never yields
+    wait_signaller(b);
+    switch_thread(b, L);
     // The coroutine is suspended (or dead): stop its clock if profile.start() is in force.
     lua_pushvalue(L, 1);
     if (lua_rawget(L, PROFILE_START) == LUA_TNUMBER) {
@@ -371,7 +380,8 @@ static int open_profile(lua_State *L) {
     lua_pushvalue(L, -3);
     lua_pushcclosure(L, profile_stop, 2);
     lua_setfield(L, -5, "stop");
-    lua_pushcclosure(L, profile_resume, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));  // the binding
+    lua_pushcclosure(L, profile_resume, 4);
     lua_setfield(L, -2, "resume");
     return 1;
 }
@@ -386,7 +396,8 @@ static int install(lua_State *L) {
     lua_pushlightuserdata(L, b);
     lua_pushcclosure(L, open_core, 1);
     lua_setfield(L, -2, "skynet.core");
-    lua_pushcfunction(L, open_profile);
+    lua_pushlightuserdata(L, b);
+    lua_pushcclosure(L, open_profile, 1);
     lua_setfield(L, -2, "skynet.profile");
     lua_pushlightuserdata(L, b);
     lua_pushcclosure(L, l_print, 1);
@@ -409,6 +420,10 @@ static int dispatch_traceback(lua_State *L) {
 }
 
 int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int session, uint32_t source) {
+    struct skyhost_binding *b = NULL;
+    lua_getallocf(L, (void **)&b);
+    b = (struct skyhost_binding *)((char *)b - offsetof(struct skyhost_binding, memory));
+    switch_thread(b, L);
     lua_settop(L, 0);
     lua_pushcfunction(L, dispatch_traceback);
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &callback_key) != LUA_TFUNCTION) {
@@ -421,6 +436,43 @@ int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int se
     lua_pushinteger(L, session);
     lua_pushinteger(L, source);
     return lua_pcall(L, 5, 0, 1);
+}
+
+// ---- signal -----------------------------------------------------------------------------------
+// Hooks belong to one Lua thread, so the hook goes on the coroutine running now (`active`), and
+// the resume wrapper puts it on whichever thread runs next while a signal is pending. While the
+// signalling thread installs the hook (trap == -1), the resumer waits, so the coroutine it
+// hooks cannot end and be collected under it.
+
+static void signal_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    struct skyhost_binding *b = NULL;
+    lua_getallocf(L, (void **)&b);
+    b = (struct skyhost_binding *)((char *)b - offsetof(struct skyhost_binding, memory));
+    if (__atomic_load_n(&b->trap, __ATOMIC_ACQUIRE) == 1) {
+        __atomic_store_n(&b->trap, 0, __ATOMIC_RELEASE);
+        luaL_error(L, "signal 0");
+    }
+}
+
+static void switch_thread(struct skyhost_binding *b, lua_State *L) {
+    b->active = L;
+    if (__atomic_load_n(&b->trap, __ATOMIC_ACQUIRE) == 1)
+        lua_sethook(L, signal_hook, LUA_MASKCOUNT, 1);
+}
+
+static void wait_signaller(struct skyhost_binding *b) {
+    while (__atomic_load_n(&b->trap, __ATOMIC_ACQUIRE) == -1) skyhost_cpu_relax();
+}
+
+void skyhost_signal(struct skyhost_binding *b) {
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&b->trap, &expected, -1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return;  // a signal is already pending
+    lua_State *L = b->active;
+    if (L != NULL) lua_sethook(L, signal_hook, LUA_MASKCOUNT, 1);
+    __atomic_store_n(&b->trap, 1, __ATOMIC_RELEASE);
 }
 
 // ---- allocator --------------------------------------------------------------------------------

@@ -50,9 +50,28 @@ extension Node {
             return nil
         case "STAT":
             return statCommand(param ?? "", service)
-        case "LOGON", "LOGOFF":
+        case "SIGNAL":
+            let words = (param ?? "").split(separator: " ")
+            guard let first = words.first, let handle = resolve(String(first)),
+                  let target = handles.lookup(handle) else { return nil }
+            target.signalTarget.withLock { $0?.signal() }
+            return nil
+        case "LOGON":
             guard let param, let handle = resolve(param), let target = handles.lookup(handle) else { return nil }
-            target.logMessages = name == "LOGON"
+            target.messageLog.withLock { log in
+                if log == nil, let opened = MessageLog(node: self, handle: handle, by: service.handle) {
+                    log = opened
+                    target.isLogging.store(true, ordering: .releasing)
+                }
+            }
+            return nil
+        case "LOGOFF":
+            guard let param, let handle = resolve(param), let target = handles.lookup(handle) else { return nil }
+            target.messageLog.withLock { log in
+                target.isLogging.store(false, ordering: .releasing)
+                log?.close(by: service.handle)
+                log = nil
+            }
             return nil
         default:
             log(source: service.handle, "Unknown command \(name)")
@@ -76,7 +95,7 @@ extension Node {
         case "mqlen": return String(service.mailbox.count)
         case "message": return String(service.messagesDispatched)
         case "cpu": return String(Double(service.cpuNanoseconds) / 1e9)
-        case "endless": return service.endless.load(ordering: .relaxed) ? "1" : "0"
+        case "endless": return service.endless.exchange(false, ordering: .relaxed) ? "1" : "0"
         case "time":
             let since = service.busySince.load(ordering: .relaxed)
             return since == 0 ? "0" : String(Double(monotonicNanoseconds() - since) / 1e9)

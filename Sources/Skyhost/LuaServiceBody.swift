@@ -20,7 +20,8 @@ final class LuaServiceBody: ServiceBody {
             host: HostBridge.table,
             ctx: Unmanaged.passUnretained(service).toOpaque(),
             handle: service.handle,
-            memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, peak: 0, warned: 0)))
+            memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, peak: 0, warned: 0),
+            active: nil, trap: 0))
         do {
             state = try LuaState(allocator: skyhost_alloc, userData: UnsafeMutableRawPointer(binding).advanced(by: MemoryLayout<skyhost_binding>.offset(of: \skyhost_binding.memory)!))
         } catch {
@@ -95,6 +96,11 @@ final class LuaServiceBody: ServiceBody {
             service.node.handles.retire(service.handle)
         }
         state.top = 0
+    }
+
+    /// Interrupts the running Lua code with `signal 0` (from any thread).
+    func signal() {
+        skyhost_signal(binding)
     }
 
     func close(_ service: Service) {

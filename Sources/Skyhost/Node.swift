@@ -18,6 +18,7 @@ public final class Node: @unchecked Sendable {
     private var phase = Phase.created
     private var exitStatus: Int32 = 0
     private var loggerHandle: UInt32 = 0
+    private let monitor: Monitor
     /// Compiled code shared by the node's Lua services, validated by content on every load.
     let codeCache = CodeCache()
     /// Modules written in Swift that every Lua service can `require`.
@@ -33,6 +34,8 @@ public final class Node: @unchecked Sendable {
         self.output = output
         handles = HandleTable(harbor: configuration.harbor)
         environment = Mutex(configuration.resolvedEnvironment())
+        let interval = UInt64(configuration.environment["monitor_interval"] ?? "") ?? 500
+        monitor = Monitor(intervalNanoseconds: max(1, interval) * 10_000_000)
         nativeModules = [SocketDriverModule.module]
         timer = TimerQueue(fire: { [unowned self] handle, session in
             self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
@@ -53,7 +56,9 @@ public final class Node: @unchecked Sendable {
         _ = handles.bind(name: "logger", to: loggerService.handle)
 
         timer.start()
-        scheduler.start(workers: configuration.threadCount) { [unowned self] _ in self.workerLoop() }
+        let activities = (0..<configuration.threadCount).map { _ in WorkerActivity() }
+        scheduler.start(workers: activities.count) { [unowned self] i in self.workerLoop(activities[i]) }
+        monitor.start(workers: activities, node: self)
 
         let bootstrap = getenv("bootstrap") ?? "snlua bootstrap"
         guard launch(bootstrap) != nil else {
@@ -84,6 +89,7 @@ public final class Node: @unchecked Sendable {
             _ = wait()
             return
         }
+        monitor.stop()
         scheduler.stop()
         timer.stop()
         sockets.shutdown()
@@ -98,8 +104,7 @@ public final class Node: @unchecked Sendable {
         for service in handles.all() {
             handles.retire(service.handle)
             for m in service.mailbox.close() { m.release() }
-            service.body?.close(service)
-            service.body = nil
+            service.closeBody()
         }
         stateLock.withLock {
             phase = .stopped
@@ -214,12 +219,12 @@ public final class Node: @unchecked Sendable {
 
     // MARK: Workers
 
-    private func workerLoop() {
+    private func workerLoop(_ activity: WorkerActivity) {
         var batch: [Message] = []
         batch.reserveCapacity(Scheduler.batchLimit)
         var current = scheduler.next()
         while let service = current {
-            let more = run(service, batch: &batch)
+            let more = run(service, batch: &batch, activity: activity)
             if !more {
                 current = scheduler.next()
             } else if let other = scheduler.poll() {
@@ -231,7 +236,7 @@ public final class Node: @unchecked Sendable {
 
     /// Runs one batch of a service's messages. Returns true if the service should keep running
     /// (its mailbox is still claimed), false if it went idle or retired.
-    private func run(_ service: Service, batch: inout [Message]) -> Bool {
+    private func run(_ service: Service, batch: inout [Message], activity: WorkerActivity) -> Bool {
         guard service.mailbox.popBatch(into: &batch, limit: Scheduler.batchLimit) else { return false }
         for (i, message) in batch.enumerated() {
             if service.killed.load(ordering: .acquiring) || service.exitRequested {
@@ -242,7 +247,12 @@ public final class Node: @unchecked Sendable {
             if message.type == Message.retireType { continue }
             let start = monotonicNanoseconds()
             service.busySince.store(start, ordering: .relaxed)
+            if service.isLogging.load(ordering: .relaxed) {
+                service.messageLog.withLock { $0?.record(message) }
+            }
+            activity.begin(source: message.source, destination: service.handle)
             service.body?.dispatch(message, in: service)
+            activity.end()
             service.busySince.store(0, ordering: .relaxed)
             service.cpuNanoseconds &+= monotonicNanoseconds() - start
             service.messagesDispatched += 1
@@ -269,7 +279,6 @@ public final class Node: @unchecked Sendable {
         handles.retire(service.handle)
         sockets.closeAll(ownedBy: service.handle)
         for m in service.mailbox.close() { bounce(m, from: service) }
-        service.body?.close(service)
-        service.body = nil
+        service.closeBody()
     }
 }

@@ -8,7 +8,8 @@ import Lua
 /// Keys Skyhost reads itself: `thread` (workers, default: the number of cores), `harbor`
 /// (default 0), `bootstrap` (default `snlua bootstrap`), `start` (default `main`), `lua_path`,
 /// `lua_cpath`, `luaservice`, `lualoader`, `preload`, `logger` (a log file; default: standard
-/// output). Skyhost's own `lualib/` and `service/` folders are always searched after the paths
+/// output), `logpath` (folder of the `logon` message logs), `monitor_interval` (centiseconds
+/// between the endless-loop checks; default 500, as Skynet's 5 s). Skyhost's own `lualib/` and `service/` folders are always searched after the paths
 /// the config gives, so `require "skynet"` and the built-in services are found from any config.
 public struct NodeConfiguration: Sendable {
     /// The environment, as `skynet.getenv` sees it.

@@ -10,6 +10,12 @@ protocol ServiceBody: AnyObject {
     func close(_ service: Service)
     /// Bytes of memory the body uses (a Lua state's heap), for `mem` and the Swift API.
     var memoryUsed: Int { get }
+    /// Interrupts the code running now, from any thread (Skynet's `signal`).
+    func signal()
+}
+
+extension ServiceBody {
+    func signal() {}
 }
 
 /// A running service: a handle, a mailbox and a body.
@@ -23,14 +29,21 @@ final class Service: @unchecked Sendable {
     /// How it was launched, e.g. `snlua serviceA` (as Skynet's launcher lists it).
     let launchName: String
 
-    // Owned by the worker running the service (one at a time).
-    var body: ServiceBody?
+    // Owned by the worker running the service (one at a time), except `signalTarget`.
+    var body: ServiceBody? {
+        didSet { signalTarget.withLock { $0 = body as? LuaServiceBody } }
+    }
+    /// The body, readable from any thread for `signal`; cleared before the body is closed.
+    let signalTarget = Mutex<LuaServiceBody?>(nil)
     var exitRequested = false
     private var lastSession: Int32 = 0
     private var commandResult: ContiguousArray<CChar> = []
     var messagesDispatched: Int = 0
     var cpuNanoseconds: UInt64 = 0
-    var logMessages = false
+    /// Set by `logon`: every message received is appended to a file (read by the owner).
+    let messageLog = Mutex<MessageLog?>(nil)
+    /// Whether `messageLog` is set, checked on every message without taking the lock.
+    let isLogging = Atomic<Bool>(false)
 
     /// Set by another service's `kill`; the owner retires the service at its next message.
     let killed = Atomic<Bool>(false)
@@ -43,6 +56,18 @@ final class Service: @unchecked Sendable {
         self.handle = handle
         self.node = node
         self.launchName = launchName
+    }
+
+    /// Detaches the body (so no signal can reach it any more) and closes it.
+    func closeBody() {
+        messageLog.withLock { log in
+            isLogging.store(false, ordering: .releasing)
+            log?.close(by: handle)
+            log = nil
+        }
+        let closing = body
+        body = nil
+        closing?.close(self)
     }
 
     /// A new session id: positive, wrapping before Int32.max.

@@ -64,6 +64,11 @@ struct skyhost_binding {
     void *ctx;
     uint32_t handle;
     struct skyhost_memory memory;
+    /// The coroutine running now (or the main thread), kept by skynet.profile's resume so that
+    /// a signal can interrupt the code that is actually running.
+    lua_State *volatile active;
+    /// Signal state: 0 none, 1 pending, -1 being installed by the signalling thread.
+    volatile int trap;
 };
 
 /// The lua_Alloc to pass to lua_newstate, with the binding's `memory` as ud.
@@ -97,6 +102,10 @@ int skyhost_lua_packstring(lua_State *L);
 /// lua_gc is variadic, which Swift cannot call: the two uses the runtime needs.
 static inline void lua_gc_stop(lua_State *L) { lua_gc(L, LUA_GCSTOP); }
 static inline void lua_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); lua_gc(L, LUA_GCRESTART); }
+
+/// Interrupts whatever Lua code the service runs: at its next instruction it raises
+/// `signal 0` (Skynet's `signal` console command). Safe to call from any thread.
+void skyhost_signal(struct skyhost_binding *binding);
 
 /// A spin-wait hint to the CPU (x86 `pause`), for the workers' short wait before sleeping.
 static inline void skyhost_cpu_relax(void) {

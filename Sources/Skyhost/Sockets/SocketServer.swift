@@ -214,17 +214,22 @@ final class SocketServer: Sendable {
     /// owner gets `connect` with "start" (first start) or "transfer", or `error` if the id is
     /// not an open socket.
     func start(_ id: Int32, caller: UInt32, node: Node) {
-        enum Outcome { case invalid, closed, connecting, started(Channel?, String) }
+        enum Outcome { case invalid, closed, connecting, started(Channel?) }
         let outcome: Outcome = state.withLock { s in
             if s.node == nil { s.node = node }
-            guard let e = s.entries[id], !e.failed else { return .invalid }
+            guard let e = s.entries[id], !(e.failed && e.started) else { return .invalid }
             e.owner = caller
-            if e.closeReported { return .closed }
+            if e.closeReported && e.started { return .closed }
             if e.connecting { return .connecting }
             let what = e.started ? "transfer" : "start"
             e.started = true
-            e.reading = true
-            return .started(e.channel, what)
+            e.reading = !e.closeReported && !e.failed
+            // Delivered under the lock, so that nothing the event loop reports from now on can
+            // overtake them.
+            node.deliver(SocketEvent.message(.connect, id: id, ud: 0, text: what), to: caller)
+            for m in e.held { node.deliver(m, to: caller) }
+            e.held = []
+            return .started(e.reading ? e.channel : nil)
         }
         switch outcome {
         case .invalid:
@@ -233,8 +238,7 @@ final class SocketServer: Sendable {
             deliver(SocketEvent.message(.error, id: id, ud: 0, text: "socket closed"), to: caller, node: node)
         case .connecting:
             break
-        case .started(let channel, let what):
-            deliver(SocketEvent.message(.connect, id: id, ud: 0, text: what), to: caller, node: node)
+        case .started(let channel):
             channel?.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         }
     }
@@ -296,11 +300,17 @@ final class SocketServer: Sendable {
             s.group = nil
             return (g, all)
         }
-        for e in entries { e.channel?.close(promise: nil) }
+        for e in entries {
+            for m in e.held { m.release() }
+            e.held = []
+            e.channel?.close(promise: nil)
+        }
         try? group?.syncShutdownGracefully()
     }
 
     private static func closeChannel(of entry: SocketEntry, force: Bool) {
+        for m in entry.held { m.release() }
+        entry.held = []
         guard let channel = entry.channel else { return }  // still connecting: dropped when it connects
         if !force, let last = entry.lastWrite {
             channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
@@ -400,15 +410,22 @@ final class SocketServer: Sendable {
     func received(_ id: Int32, _ buffer: ByteBuffer) {
         let count = buffer.readableBytes
         guard count > 0 else { return }
+        let message = buffer.withUnsafeReadableBytes { SocketEvent.message(.data, id: id, ud: Int32(clamping: count), bytes: $0) }
         let target: (UInt32, Node?)? = state.withLock { s in
             guard let e = s.entries[id], !e.failed else { return nil }
             e.readBytes += count
             e.rtime = s.node?.now() ?? 0
+            if !e.started {
+                e.held.append(message)
+                return (0, nil)
+            }
             return (e.owner, s.node)
         }
-        guard let (owner, node) = target else { return }
-        let message = buffer.withUnsafeReadableBytes { SocketEvent.message(.data, id: id, ud: Int32(clamping: count), bytes: $0) }
-        deliver(message, to: owner, node: node)
+        guard let (owner, node) = target else {
+            message.release()
+            return
+        }
+        if owner != 0 { deliver(message, to: owner, node: node) }
     }
 
     /// The peer ended its stream, or the connection is gone: report `close` once.
@@ -417,6 +434,10 @@ final class SocketServer: Sendable {
             guard let e = s.entries[id], !e.closeReported, !e.failed else { return nil }
             e.closeReported = true
             e.reading = false
+            if !e.started {
+                e.held.append(SocketEvent.message(.close, id: id, ud: 0))
+                return nil
+            }
             return (e.owner, s.node)
         }
         guard let (owner, node) = target else { return }
@@ -424,14 +445,19 @@ final class SocketServer: Sendable {
     }
 
     func failed(_ id: Int32, _ error: Error) {
+        let reason = Self.describe(error)
         let target: (UInt32, Node?)? = state.withLock { s in
             guard let e = s.entries[id], !e.failed, !e.closeReported else { return nil }
             e.failed = true
             e.reading = false
+            if !e.started {
+                e.held.append(SocketEvent.message(.error, id: id, ud: 0, text: reason))
+                return nil
+            }
             return (e.owner, s.node)
         }
         guard let (owner, node) = target else { return }
-        deliver(SocketEvent.message(.error, id: id, ud: 0, text: Self.describe(error)), to: owner, node: node)
+        deliver(SocketEvent.message(.error, id: id, ud: 0, text: reason), to: owner, node: node)
     }
 
     // MARK: Inspection
@@ -509,6 +535,9 @@ final class SocketEntry: @unchecked Sendable {
     var connecting = false
     /// Writes issued while connecting.
     var pending: [ByteBuffer] = []
+    /// Events of an accepted socket that nobody has started yet (SwiftNIO reads what is left
+    /// when the peer closes, even with autoRead off); delivered, in order, at `start`.
+    var held: [Message] = []
     var started = false
     var reading = false
     var closeReported = false

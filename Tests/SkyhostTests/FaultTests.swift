@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// A service stuck in a loop is reported and can be interrupted; message logs (logon/logoff).
+@Suite struct FaultTests {
+    @Test func endlessLoopIsReportedAndSignalInterruptsIt() throws {
+        let node = try TestNode([
+            "spinner.lua": """
+                local skynet = require "skynet"
+                skynet.start(function()
+                    skynet.dispatch("lua", function(session, source, cmd)
+                        if cmd == "spin" then
+                            local n = 0
+                            while true do n = n + 1 end
+                        end
+                        skynet.retpack("pong", skynet.stat("endless"))
+                    end)
+                end)
+                """,
+            "main.lua": """
+                local skynet = require "skynet"
+                local core = require "skynet.core"
+                skynet.start(function()
+                    local s = skynet.newservice("spinner")
+                    skynet.fork(function()
+                        local ok, err = pcall(skynet.call, s, "lua", "spin")
+                        skynet.error("spin call", ok)
+                    end)
+                    skynet.register_protocol {
+                        name = "text", id = skynet.PTYPE_TEXT, unpack = skynet.tostring,
+                        dispatch = function()
+                            core.command("SIGNAL", skynet.address(s) .. " 0")
+                            skynet.error("after signal", skynet.call(s, "lua", "ping"))
+                        end,
+                    }
+                end)
+                """,
+        ], environment: ["monitor_interval": "10"])
+        let warning = try node.output.waitForLog(containing: "maybe in an endless loop")
+        #expect(warning.contains("A message from [ :00000008 ] to [ :00000009 ]"))
+        node.sendText(to: 8, "signal")
+        try node.output.waitForLog(containing: "after signal pong")
+        #expect(node.output.log.contains("[:00000008] spin call false"))
+        #expect(node.output.log.contains { $0.hasPrefix("[:00000009]") && $0.contains("signal 0") })
+    }
+
+    @Test func logonWritesEveryReceivedMessageToTheServiceLog() throws {
+        let dir = NSTemporaryDirectory() + "skyhost-logpath-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let node = try TestNode([
+            "echo.lua": MessagingTests.echo,
+            "main.lua": """
+                local skynet = require "skynet"
+                local core = require "skynet.core"
+                skynet.start(function()
+                    local e = skynet.newservice("echo")
+                    core.command("LOGON", skynet.address(e))
+                    skynet.call(e, "lua", "add", 1, 2)
+                    core.command("LOGOFF", skynet.address(e))
+                    skynet.call(e, "lua", "add", 3, 4)
+                    skynet.error("logged")
+                end)
+                """,
+        ], environment: ["logpath": dir])
+        try node.output.waitForLog(containing: "logged")
+        let text = try String(contentsOfFile: dir + "/00000009.log", encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("open time:") == true)
+        #expect(lines.last?.hasPrefix("close time:") == true)
+        // exactly one message logged: from :00000008, lua (10), the packed "add", 1, 2
+        let messages = lines.filter { $0.hasPrefix(":") }
+        #expect(messages.count == 1)
+        #expect(messages.first?.hasPrefix(":00000008 10 ") == true)
+        #expect(messages.first?.hasSuffix("1c6164640a010a02") == true)
+    }
+}
