@@ -39,6 +39,16 @@ final class Mailbox: @unchecked Sendable {
             capacity *= 2
         }
 
+        /// After a burst, give the big ring back (an idle service keeps a small one).
+        mutating func shrinkIfIdle() {
+            guard count == 0, capacity > 1024 else { return }
+            ring.deallocate()
+            capacity = 16
+            ring = .allocate(capacity: capacity)
+            head = 0
+            overloadThreshold = 1024
+        }
+
         mutating func removeFirst() -> Message {
             let m = ring[head]
             head = (head + 1) & (capacity - 1)
@@ -72,37 +82,21 @@ final class Mailbox: @unchecked Sendable {
         }
     }
 
-    /// Takes the next message, or marks the mailbox idle and returns nil when it is empty.
-    func pop() -> Message? {
-        lock.withLock {
-            if s.count == 0 {
-                s.scheduled = false
-                return nil
-            }
-            return s.removeFirst()
-        }
-    }
-
     /// Takes up to `limit` messages into `batch` (cleared first). Marks the mailbox idle and
-    /// returns false when it is empty.
-    func popBatch(into batch: inout [Message], limit: Int) -> Bool {
+    /// returns false when it is empty. `overload` receives the queue length that passed the
+    /// overload threshold since the last batch, or 0.
+    func popBatch(into batch: inout [Message], limit: Int, overload: inout Int) -> Bool {
         batch.removeAll(keepingCapacity: true)
         return lock.withLock {
+            overload = s.overloadReport
+            s.overloadReport = 0
             if s.count == 0 {
                 s.scheduled = false
+                s.shrinkIfIdle()
                 return false
             }
             let n = min(limit, s.count)
             for _ in 0..<n { batch.append(s.removeFirst()) }
-            return true
-        }
-    }
-
-    /// Marks the mailbox scheduled if it is idle; true when the caller must schedule it.
-    func claimSchedule() -> Bool {
-        lock.withLock {
-            if s.scheduled || s.closed { return false }
-            s.scheduled = true
             return true
         }
     }
@@ -121,12 +115,4 @@ final class Mailbox: @unchecked Sendable {
     /// Number of queued messages.
     var count: Int { lock.withLock { s.count } }
 
-    /// The queue length that passed the overload threshold since the last call, or 0.
-    func takeOverloadReport() -> Int {
-        lock.withLock {
-            let r = s.overloadReport
-            s.overloadReport = 0
-            return r
-        }
-    }
 }

@@ -237,7 +237,12 @@ public final class Node: @unchecked Sendable {
     /// Runs one batch of a service's messages. Returns true if the service should keep running
     /// (its mailbox is still claimed), false if it went idle or retired.
     private func run(_ service: Service, batch: inout [Message], activity: WorkerActivity) -> Bool {
-        guard service.mailbox.popBatch(into: &batch, limit: Scheduler.batchLimit) else { return false }
+        var overload = 0
+        let taken = service.mailbox.popBatch(into: &batch, limit: Scheduler.batchLimit, overload: &overload)
+        if overload > 0 {
+            log(source: service.handle, "May overload, message queue length = \(overload)")
+        }
+        guard taken else { return false }
         for (i, message) in batch.enumerated() {
             if service.killed.load(ordering: .acquiring) || service.exitRequested {
                 for m in batch[i...] { bounce(m, from: service) }

@@ -74,4 +74,34 @@ import Testing
         #expect(messages.first?.hasPrefix(":00000008 10 ") == true)
         #expect(messages.first?.hasSuffix("1c6164640a010a02") == true)
     }
+
+    @Test func fullMailboxTriggersTheOverloadWarning() throws {
+        let node = try TestNode([
+            "slow.lua": """
+                local skynet = require "skynet"
+                skynet.start(function()
+                    skynet.dispatch("lua", function(session, source, cmd)
+                        if cmd == "block" then
+                            local t = os.clock()
+                            while os.clock() - t < 0.2 do end
+                        elseif cmd == "count" then
+                            skynet.retpack(skynet.stat("message"))
+                        end
+                    end)
+                end)
+                """,
+            "main.lua": """
+                local skynet = require "skynet"
+                skynet.start(function()
+                    local s = skynet.newservice("slow")
+                    skynet.send(s, "lua", "block")
+                    for i = 1, 3000 do skynet.send(s, "lua", "x") end
+                    skynet.error("delivered", skynet.call(s, "lua", "count") >= 3001)
+                end)
+                """,
+        ])
+        try node.output.waitForLog(containing: "delivered true")
+        let warning = try #require(node.output.log.first { $0.contains("May overload") })
+        #expect(warning.hasPrefix("[:00000009] May overload, message queue length = "))
+    }
 }

@@ -150,7 +150,7 @@ final class SocketServer: Sendable {
 
     /// A listener accepted `child` (on the event loop): it gets an id and the listener's owner.
     private func adopt(_ child: Channel, listener: Int32) -> EventLoopFuture<Void> {
-        let peer = child.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? ""
+        let peer = child.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
         let newID: Int32? = state.withLock { s in
             guard !s.stopped, let l = s.entries[listener], l.kind == .listener else { return nil }
             let id = s.reserveID()
