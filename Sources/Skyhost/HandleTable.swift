@@ -9,6 +9,7 @@ final class HandleTable: Sendable {
         var slots: [Service?] = Array(repeating: nil, count: 16)
         var nextIndex: UInt32 = 1
         var names: [String: UInt32] = [:]
+        var namesOf: [UInt32: [String]] = [:]
         var count = 0
     }
 
@@ -61,7 +62,9 @@ final class HandleTable: Sendable {
             guard let service = s.slots[slot], service.handle == handle else { return nil }
             s.slots[slot] = nil
             s.count -= 1
-            s.names = s.names.filter { $0.value != handle }
+            if let names = s.namesOf.removeValue(forKey: handle) {
+                for name in names { s.names.removeValue(forKey: name) }
+            }
             return service
         }
     }
@@ -73,6 +76,7 @@ final class HandleTable: Sendable {
             let slot = Int(handle & ServiceAddress.localMask) & (s.slots.count - 1)
             guard s.slots[slot]?.handle == handle else { return false }
             s.names[name] = handle
+            s.namesOf[handle, default: []].append(name)
             return true
         }
     }

@@ -16,7 +16,7 @@ enum HostBridge {
             send: { ctx, source, dest, ptype, session, data, size in
                 let service = HostBridge.service(ctx)
                 let m = Message(source: source, session: session, type: ptype, data: data, size: size)
-                return service.node.deliver(m, to: dest) ? 0 : -1
+                return service.node.deliver(m, to: dest, from: service) ? 0 : -1
             },
             sendname: { ctx, source, name, ptype, session, data, size in
                 let service = HostBridge.service(ctx)
@@ -25,7 +25,7 @@ enum HostBridge {
                     m.release()
                     return -1
                 }
-                return service.node.deliver(m, to: dest) ? 0 : -1
+                return service.node.deliver(m, to: dest, from: service) ? 0 : -1
             },
             genid: { ctx in
                 HostBridge.service(ctx).nextSession()

@@ -101,6 +101,17 @@ final class Mailbox: @unchecked Sendable {
         }
     }
 
+    /// Called by the worker after a batch: marks the mailbox idle and returns false if it is
+    /// empty; true if messages are waiting (the service stays claimed).
+    func finishBatch() -> Bool {
+        lock.withLock {
+            if s.count > 0 { return true }
+            s.scheduled = false
+            s.shrinkIfIdle()
+            return false
+        }
+    }
+
     /// Closes the mailbox and returns what was left in it. Later pushes report `.closed`.
     func close() -> [Message] {
         lock.withLock {

@@ -57,7 +57,7 @@ public final class Node: @unchecked Sendable {
 
         timer.start()
         let activities = (0..<configuration.threadCount).map { _ in WorkerActivity() }
-        scheduler.start(workers: activities.count) { [unowned self] i in self.workerLoop(activities[i]) }
+        scheduler.start(workers: activities) { [unowned self] i in self.workerLoop(i, activities[i]) }
         monitor.start(workers: activities, node: self)
 
         let bootstrap = getenv("bootstrap") ?? "snlua bootstrap"
@@ -142,10 +142,21 @@ public final class Node: @unchecked Sendable {
         return deliver(message, to: target)
     }
 
+    /// Delivers a message sent by a running service: a destination it makes ready goes to the
+    /// sender's worker's `next` slot (see `WorkerActivity`).
+    func deliver(_ message: Message, to handle: UInt32, from sender: Service) -> Bool {
+        guard let target = handles.lookup(handle) else {
+            message.release()
+            return false
+        }
+        return deliver(message, to: target, from: sender)
+    }
+
     @discardableResult
-    func deliver(_ message: Message, to target: Service) -> Bool {
+    func deliver(_ message: Message, to target: Service, from sender: Service? = nil) -> Bool {
         switch target.mailbox.push(message) {
         case .schedule:
+            if let worker = sender?.runningOn, worker.offerNext(target) { return true }
             scheduler.schedule(target)
             return true
         case .queued:
@@ -219,19 +230,26 @@ public final class Node: @unchecked Sendable {
 
     // MARK: Workers
 
-    private func workerLoop(_ activity: WorkerActivity) {
+    private func workerLoop(_ index: Int, _ activity: WorkerActivity) {
         var batch: [Message] = []
         batch.reserveCapacity(Scheduler.batchLimit)
-        var current = scheduler.next()
+        var current = scheduler.next(for: index)
         while let service = current {
+            service.runningOn = activity
             let more = run(service, batch: &batch, activity: activity)
-            if !more {
-                current = scheduler.next()
+            service.runningOn = nil
+            if let readied = activity.takeNext() {
+                if more { scheduler.schedule(service) }
+                current = readied
+            } else if !more {
+                current = scheduler.next(for: index)
             } else if let other = scheduler.poll() {
                 scheduler.schedule(service)
                 current = other
             }
         }
+        // Stopped: a service left in the slot is closed with the others by shutdown().
+        _ = activity.takeNext()
     }
 
     /// Runs one batch of a service's messages. Returns true if the service should keep running
@@ -267,7 +285,7 @@ public final class Node: @unchecked Sendable {
             retire(service)
             return false
         }
-        return true
+        return service.mailbox.finishBatch()
     }
 
     /// Tells the sender of an undeliverable message that it failed (Skynet's drop_message).

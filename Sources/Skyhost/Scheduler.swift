@@ -18,6 +18,7 @@ final class Scheduler: @unchecked Sendable {
     private let spinning = Atomic<Int>(0)
     private let queued = Atomic<Int>(0)
     private var threads: [WorkerThread] = []
+    private var activities: [WorkerActivity] = []
 
     /// Messages a worker takes from one service before it looks at the others.
     static let batchLimit = 32
@@ -63,32 +64,54 @@ final class Scheduler: @unchecked Sendable {
         return takeLocked()
     }
 
-    /// The next service to run; blocks until there is one. Nil once the scheduler is stopped.
-    func next() -> Service? {
+    /// The next service for `worker` to run; blocks until there is one. Nil once the scheduler
+    /// is stopped.
+    func next(for worker: Int) -> Service? {
         // Spin briefly before sleeping: a message usually arrives within microseconds when
-        // services talk to each other, and a futex sleep/wake pair costs more than that.
+        // services talk to each other, and a futex sleep/wake pair costs more than that. Late in
+        // the spin, take a service waiting in another worker's `next` slot.
         spinning.add(1, ordering: .relaxed)
         for i in 0..<4000 {
             if queued.load(ordering: .relaxed) > 0 || (i & 255 == 255 && isStopped) { break }
+            if i >= 1000, i & 63 == 0, let stolen = steal(except: worker) {
+                spinning.subtract(1, ordering: .relaxed)
+                return stolen
+            }
             skyhost_cpu_relax()
         }
         spinning.subtract(1, ordering: .relaxed)
-        lock.lock()
-        defer { lock.unlock() }
         while true {
-            if stopped { return nil }
-            if let s = takeLocked() { return s }
+            lock.lock()
+            if stopped {
+                lock.unlock()
+                return nil
+            }
+            if let s = takeLocked() {
+                lock.unlock()
+                return s
+            }
+            // A timed sleep, so that a service left in a busy worker's slot waits 10 ms at most.
             sleeping += 1
-            lock.wait()
+            lock.wait(untilMonotonicNanoseconds: monotonicNanoseconds() + 10_000_000)
             sleeping -= 1
+            lock.unlock()
+            if let stolen = steal(except: worker) { return stolen }
         }
+    }
+
+    private func steal(except worker: Int) -> Service? {
+        for (i, activity) in activities.enumerated() where i != worker {
+            if let s = activity.takeNext() { return s }
+        }
+        return nil
     }
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
-    /// Starts `count` workers running `body` (which loops on `next()`).
-    func start(workers: Int, body: @escaping @Sendable (Int) -> Void) {
-        for i in 0..<workers {
+    /// Starts one worker per activity, running `body(index)` (which loops on `next(for:)`).
+    func start(workers: [WorkerActivity], body: @escaping @Sendable (Int) -> Void) {
+        activities = workers
+        for i in 0..<workers.count {
             threads.append(WorkerThread(name: "skyhost-worker-\(i)") { body(i) })
         }
     }

@@ -36,6 +36,8 @@ final class Service: @unchecked Sendable {
     /// The body, readable from any thread for `signal`; cleared before the body is closed.
     let signalTarget = Mutex<LuaServiceBody?>(nil)
     var exitRequested = false
+    /// The worker running the service now (nil when it is not running).
+    var runningOn: WorkerActivity?
     private var lastSession: Int32 = 0
     private var commandResult: ContiguousArray<CChar> = []
     var messagesDispatched: Int = 0

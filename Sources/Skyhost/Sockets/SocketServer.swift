@@ -176,23 +176,21 @@ final class SocketServer: Sendable {
         switch result {
         case .success(let channel):
             let peer = channel.remoteAddress?.ipAddress ?? ""
-            let outcome: (UInt32, Node?, [(EventLoopFuture<Void>, Int)])? = state.withLock { s in
+            let outcome: (UInt32, Node?)? = state.withLock { s in
                 guard let e = s.entries[id] else { return nil }
                 e.channel = channel
                 e.connecting = false
                 if let remote = channel.remoteAddress { e.name = "\(remote.ipAddress ?? "?"):\(remote.port ?? 0)" }
-                let writes = e.pending.map { buffer in (Self.enqueueWrite(buffer, on: channel, entry: e), buffer.readableBytes) }
+                // Before any write a service issues from now on (they queue behind these).
+                for buffer in e.pending { enqueueWrite(buffer, on: channel, entry: e) }
                 e.pending = []
-                return (e.owner, s.node, writes)
+                return (e.owner, s.node)
             }
-            guard let (owner, node, writes) = outcome else {
+            guard let (owner, node) = outcome else {
                 channel.close(promise: nil)  // closed while connecting
                 return
             }
             deliver(SocketEvent.message(.connect, id: id, ud: 0, text: peer), to: owner, node: node)
-            for (future, count) in writes {
-                future.whenComplete { [self] result in written(id, count, result) }
-            }
         case .failure(let error):
             let target: (UInt32, Node?)? = state.withLock { s in
                 guard let e = s.entries[id], !e.failed else { return nil }
@@ -326,46 +324,57 @@ final class SocketServer: Sendable {
     func send(_ id: Int32, bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count > 0 else { return state.withLock { $0.entries[id]?.kind == .stream } }
         let buffer = ByteBufferAllocator().buffer(bytes: bytes)
-        let count = bytes.count
-        enum Outcome { case refused, queued(warnKiB: Int32?, UInt32, Node?), sent(EventLoopFuture<Void>, warnKiB: Int32?, UInt32, Node?) }
-        let outcome: Outcome = state.withLock { s in
-            guard !s.stopped, let e = s.entries[id], e.kind == .stream, !e.failed else { return .refused }
-            let warn = e.grow(by: count)
+        return state.withLock { s in
+            guard !s.stopped, let e = s.entries[id], e.kind == .stream, !e.failed else { return false }
             if e.connecting {
                 e.pending.append(buffer)
-                return .queued(warnKiB: warn, e.owner, s.node)
+                return true
             }
-            guard let channel = e.channel else { return .refused }
-            return .sent(Self.enqueueWrite(buffer, on: channel, entry: e), warnKiB: warn, e.owner, s.node)
-        }
-        switch outcome {
-        case .refused:
-            return false
-        case .queued(let warn, let owner, let node):
-            if let warn { deliver(SocketEvent.message(.warning, id: id, ud: warn), to: owner, node: node) }
-            return true
-        case .sent(let future, let warn, let owner, let node):
-            if let warn { deliver(SocketEvent.message(.warning, id: id, ud: warn), to: owner, node: node) }
-            future.whenComplete { [self] result in written(id, count, result) }
+            guard let channel = e.channel else { return false }
+            enqueueWrite(buffer, on: channel, entry: e)
             return true
         }
     }
 
-    /// Queues a write on the channel's event loop (called with the lock held: it only enqueues).
-    private static func enqueueWrite(_ buffer: ByteBuffer, on channel: Channel, entry: SocketEntry) -> EventLoopFuture<Void> {
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        channel.eventLoop.execute {
-            channel.writeAndFlush(buffer, promise: promise)
-        }
+    /// Queues a write on the channel's event loop. Called with the lock held, so that writes keep
+    /// the order in which services issued them: it only enqueues. On the event loop, a write that
+    /// does not complete at once counts as buffered (`wbuffer`, warnings) until it does.
+    private func enqueueWrite(_ buffer: ByteBuffer, on channel: Channel, entry: SocketEntry) {
+        let id = entry.id
+        let count = buffer.readableBytes
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: Void.self)
         entry.lastWrite = promise.futureResult
-        return promise.futureResult
+        loop.execute { [self] in
+            let progress = NIOLoopBoundBox((done: false, buffered: false), eventLoop: loop)
+            promise.futureResult.whenComplete { [self] result in
+                progress.value.done = true
+                written(id, count, result, buffered: progress.value.buffered)
+            }
+            channel.writeAndFlush(buffer, promise: promise)
+            if !progress.value.done {
+                progress.value.buffered = true
+                buffered(id, count)
+            }
+        }
     }
 
-    private func written(_ id: Int32, _ count: Int, _ result: Result<Void, Error>) {
+    /// A write is waiting in the channel: count it, and warn the owner past the threshold.
+    private func buffered(_ id: Int32, _ count: Int) {
+        let target: (UInt32, Node?, Int32)? = state.withLock { s in
+            guard let e = s.entries[id], let kib = e.grow(by: count) else { return nil }
+            return (e.owner, s.node, kib)
+        }
+        if let (owner, node, kib) = target {
+            deliver(SocketEvent.message(.warning, id: id, ud: kib), to: owner, node: node)
+        }
+    }
+
+    private func written(_ id: Int32, _ count: Int, _ result: Result<Void, Error>, buffered: Bool) {
         enum Outcome { case nothing, drained(UInt32, Node?), failed(UInt32, Node?, Channel?) }
         let outcome: Outcome = state.withLock { s in
             guard let e = s.entries[id] else { return .nothing }
-            e.wbuffer = max(0, e.wbuffer - count)
+            if buffered { e.wbuffer = max(0, e.wbuffer - count) }
             switch result {
             case .success:
                 e.writtenBytes += count
@@ -517,8 +526,11 @@ final class SocketServer: Sendable {
             default: return "\(channelError)"
             }
         }
-        if let resolution = error as? SocketAddressError {
-            return "\(resolution)"
+        if let unknown = error as? SocketAddressError.UnknownHost {
+            return "cannot resolve \(unknown.host): \(unknown.errorDescription)"
+        }
+        if let address = error as? SocketAddressError {
+            return "\(address)"
         }
         return "\(error)"
     }
