@@ -1,7 +1,9 @@
--- skynet.debug: the `debug` protocol (id 9) that every Lua service answers. skynet.lua calls
---   require("skynet.debug").init(skynet, { dispatch = skynet.dispatch_message,
---                                          suspend = suspend, resume = coroutine_resume })
--- as its last step; services may add commands with reg_debugcmd(name, fn).
+-- skynet.debug: the `debug` protocol (id 9) that every Lua service answers. skynet.lua registers
+-- the protocol with a small stub; the first debug message loads this module and calls
+--   require("skynet.debug").init(skynet, internals) -> dispatch
+-- whose result replaces the stub. `internals` is skynet.lua's internals() table (this module
+-- reads only its info_func, set by skynet.info_func). Services may add commands with
+-- reg_debugcmd(name, fn) at any time, before or after the first debug message.
 --
 -- Commands (arguments and replies are skynet.pack'ed):
 --   MEM              -> KB used by this service's Lua state (collectgarbage "count")
@@ -22,13 +24,7 @@
 
 local extra_commands = {}	-- name -> fn, from reg_debugcmd; shared by the whole service
 
-local function init(skynet, export)
-	local info_func
-
-	function skynet.info_func(fn)
-		info_func = fn
-	end
-
+local function init(skynet, internals)
 	local function reply(...)
 		return skynet.ret(skynet.pack(...))
 	end
@@ -91,6 +87,7 @@ local function init(skynet, export)
 		end
 
 		function cmd.INFO(...)
+			local info_func = internals.info_func
 			if info_func then
 				reply(info_func(...))
 			else
@@ -105,7 +102,7 @@ local function init(skynet, export)
 		function cmd.RUN(source, filename, ...)
 			local inject = require "skynet.inject"
 			local ok, output = inject(skynet, source, filename, table.pack(...),
-				export.dispatch, skynet.register_protocol)
+				skynet.dispatch_message, skynet.register_protocol)
 			reply(ok, table.concat(output, "\n"))
 			-- Deliberate difference from Skynet, which runs collectgarbage "collect" here: a full
 			-- collection costs time in proportion to the service's whole heap (over 100 ms for a
@@ -145,24 +142,15 @@ local function init(skynet, export)
 		return cmd
 	end
 
-	local commands	-- built on the first debug message
+	local commands = build_commands()
 
-	local function dispatch_debug(_, _, name, ...)
-		commands = commands or build_commands()
+	return function(_, _, name, ...)
 		local handler = commands[name] or extra_commands[name]
 		if not handler then
 			error("Unknown debug command " .. tostring(name))
 		end
 		handler(...)
 	end
-
-	skynet.register_protocol {
-		name = "debug",
-		id = assert(skynet.PTYPE_DEBUG),
-		pack = assert(skynet.pack),
-		unpack = assert(skynet.unpack),
-		dispatch = dispatch_debug,
-	}
 end
 
 local function reg_debugcmd(name, fn)

@@ -84,7 +84,8 @@ function Buffer:pop(n)
 end
 
 function Buffer:readall()
-	local s = self:flatten()
+	self:flatten()
+	local s = self.pos == 1 and self.data or self.data:sub(self.pos)
 	self.data, self.pos, self.size, self.scan = "", 1, 0, 1
 	return s
 end

@@ -26,9 +26,15 @@ struct SocketFailure: Error, CustomStringConvertible {
 ///   which the socket is dead: the owner must still `close`/`shutdown` it to free the id;
 /// - sockets whose owner retires are closed (`closeAll(ownedBy:)`).
 ///
+/// SwiftNIO reads what is left on a connection when the peer closes it, even with autoRead off;
+/// the events of an accepted socket nobody has started yet are therefore held, and delivered
+/// after the `connect` that `start` sends, in order.
+///
 /// Thread safety: every method can be called from any thread. The table of sockets is guarded
-/// by one lock; channel operations are never started while holding it, except enqueueing writes
-/// (`EventLoop.execute` only queues), so that writes keep the order in which services issued them.
+/// by one lock. Channel operations are never started while holding it, except enqueueing writes
+/// (`EventLoop.execute` only queues), so that writes keep the order in which services issued
+/// them; `start` delivers its events while holding it (a mailbox push), so that nothing the event
+/// loop reports afterwards can overtake them.
 final class SocketServer: Sendable {
     /// Write-buffer size at which the owner is first warned (doubles after each warning).
     static let warningSize = 1 << 20
