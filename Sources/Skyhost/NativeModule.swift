@@ -7,3 +7,10 @@ struct NativeModule: Sendable {
     let name: String
     let open: @Sendable (LuaState, Service) -> Int32
 }
+
+extension NativeModule {
+    /// Every native module a node offers its Lua services. One line per module.
+    static let all: [NativeModule] = [
+        SocketDriverModule.module,
+    ]
+}

@@ -36,7 +36,7 @@ public final class Node: @unchecked Sendable {
         environment = Mutex(configuration.resolvedEnvironment())
         let interval = UInt64(configuration.environment["monitor_interval"] ?? "") ?? 500
         monitor = Monitor(intervalNanoseconds: max(1, interval) * 10_000_000)
-        nativeModules = [SocketDriverModule.module]
+        nativeModules = NativeModule.all
         timer = TimerQueue(fire: { [unowned self] handle, session in
             self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
         })
