@@ -6,23 +6,22 @@
 -- timers and sleeps are sessions too, and `skynet.fork` queues coroutines that run once the
 -- current message is done.
 --
--- Only the core that every service needs lives in this file: the message loop, the pool of
--- worker coroutines, sessions, call / send / ret / response, sleep / wait / wakeup / timeout /
--- fork, start and exit, register_protocol and the default protocols. Skyhost runs Debian's stock
--- Lua, where every service holds its own copy of the code it loads, so the rest of the API
--- (request/select, trace, task, killthread, term, newservice and the other service helpers,
--- memlimit, stat...) is in lualib/skynet/lazy.lua and is loaded the first time one of those
--- names is read from the skynet table (see `lazy` below). The debug protocol
--- (lualib/skynet/debug.lua) is loaded when the first debug message arrives. Both receive the
--- internals they need through one explicit table (`internals()` below), never through globals.
---
--- Layout of this file:
---   1. protocol classes (`proto`) and the bookkeeping tables of sessions and threads
---   2. session allocation (the guard near the wrap of the session counter is in skynet.lazy)
---   3. the pool of worker coroutines, `suspend`, and the queues of woken / failed threads
---   4. message dispatch (`skynet.dispatch_message`)
---   5. the public API of the core
---   6. default protocols, start-up, the internals table and the lazy part of the API
+-- Why the API is split in three files. Skyhost runs Debian's stock Lua, which cannot share
+-- compiled functions between states: every service holds its own copy of all the code it loads,
+-- and every function costs heap even if it is never called. So this file holds only the core
+-- that every service needs: the message loop, the pool of worker coroutines, sessions,
+-- call / send / ret / retpack / response, sleep / yield / wait / wakeup / timeout / fork,
+-- start / init_service, register_protocol / dispatch and the default protocols. The first time
+-- a service reads a name the core does not define, skynet.lua loads
+--   lualib/skynet/lazy.lua          the rest of the everyday API (address, getenv, newservice,
+--                                   uniqueservice, exit, context, register, time, stat, ...), then
+--   lualib/skynet/lazy_threads.lua  if the name is still missing: trace, task, uniqtask,
+--                                   killthread, request / select, dispatch_unknown_*, ...
+-- and the name reads as if it had always been there. The core also calls lazy_threads itself
+-- for what is rare on its paths: a traced thread, a forgotten response, an unknown message,
+-- sessions near the wrap of the session counter. The debug protocol (lualib/skynet/debug.lua) is
+-- loaded by the first debug message. These modules get what they need of this file through the
+-- table `internal` below (never through globals).
 --
 -- Inject (lualib/skynet/inject.lua) walks the upvalues of skynet.dispatch_message and
 -- skynet.register_protocol and exposes the tables it finds by upvalue name, so the names of the
@@ -31,7 +30,7 @@
 -- as in Skynet: hotfix scripts written for Skynet look them up through `_U`.
 --
 -- Where Skyhost differs from Skynet 1.8 (on purpose):
---   * `skynet.core` has no `trace`: trace lines are formatted in Lua (skynet.lazy) and written
+--   * `skynet.core` has no `trace`: trace lines are formatted in Lua (lazy_threads) and written
 --     with skynet.error, in Skynet's shape `<TRACE tag> <ns> text : source:line ...`.
 --   * `skynet.core` has no `harbor`: skynet.harbor(addr) answers (addr >> 24, false), which is
 --     what Skynet answers in a single node.
@@ -57,28 +56,14 @@
 local c = require "skynet.core"
 local skynet_require = require "skynet.require"
 
-local type = type
-local tostring = tostring
-local pairs = pairs
-local pcall = pcall
-local error = error
-local assert = assert
-local format = string.format
-local traceback = debug.traceback
-
+local csend = c.send
 local raw_resume = coroutine.resume
 local coroutine_yield = coroutine.yield
-local coroutine_create = coroutine.create
 local coroutine_running = coroutine.running
-local coroutine_close = coroutine.close
-
-local csend = c.send
-local cerror = c.error
-local cself = c.self
+local traceback = debug.traceback
 
 local PTYPE_RESPONSE = 1
 local PTYPE_ERROR = 7
-local PTYPE_TRACE = 12
 
 local skynet = {
 	PTYPE_TEXT = 0,
@@ -94,39 +79,40 @@ local skynet = {
 	PTYPE_LUA = 10,
 	PTYPE_SNAX = 11,
 	PTYPE_TRACE = 12,
+
+	now = c.now,
+	hpc = c.hpc,	-- high-resolution counter, nanoseconds
+	self = c.self,
+	error = c.error,
+	genid = c.genid,
+	pack = c.pack,
+	packstring = c.packstring,
+	unpack = c.unpack,
+	tostring = c.tostring,
+	trash = c.trash,
+	init = skynet_require.init,
 }
 
--- The rest of the API, loaded on first use (section 6).
-local lazy
-
 ---------------------------------------------------------------------------------------------------
--- 1. Protocols and bookkeeping
+-- State
+--
+-- `internal` is what lazy.lua, lazy_threads.lua and debug.lua see of this file: the state tables
+-- (filled in at the end of the file) and these hooks, which they set and the core reads:
+--   guard_send, guard_timer, guard_genid   while sessions near the wrap of the counter are
+--       guarded: replacements for csend, c.intcommand("TIMEOUT") and c.genid (nil otherwise)
+--   timer_create(func, ti)   while skynet.trace_timeout is on: makes the thread of a timer
+--   unknown_request, unknown_response   set by skynet.dispatch_unknown_* (nil: the defaults)
+--   info_func   set by skynet.info_func, called by the debug command INFO
+--   init_thread   the thread running the start function, while it runs (set here)
+local internal = {}
 
 -- The thread skynet resumed last: the skynet thread (request handler, timer, fork...) whose code
 -- is running. Coroutines of skynet.coroutine run inside it and do not change it, so skynet.ret
 -- and friends find the request of the enclosing skynet thread.
 local running_thread = nil
-local init_thread = nil	-- the thread running the start function, while it runs
-
-local function coroutine_resume(co, ...)
-	running_thread = co
-	return raw_resume(co, ...)
-end
 
 local proto = {}	-- protocol classes, by name and by id
 skynet._proto = proto
-
-function skynet.register_protocol(class)
-	local name, id = class.name, class.id
-	if type(name) ~= "string" or type(id) ~= "number" or id < 0 or id > 255 then
-		error("register_protocol needs a string name and an id in 0..255", 2)
-	end
-	if proto[name] ~= nil or proto[id] ~= nil then
-		error(format("protocol %s (%d) is already registered", name, id), 2)
-	end
-	proto[name] = class
-	proto[id] = class
-end
 
 local session_id_coroutine = {}	-- session I wait on -> thread, or "BREAK" (drop its answer)
 local session_coroutine_id = {}	-- thread serving a request -> the request's session
@@ -145,60 +131,52 @@ local wakeup_first, wakeup_last = 1, 0
 local error_queue = {}
 local error_first, error_last = 1, 0
 -- Threads created by skynet.fork, run after the current message. An entry is false when
--- skynet.killthread took the thread out of the queue.
+-- skynet.killthread (or skynet.exit) took the thread out of the queue.
 local fork_queue = {}
 local fork_first, fork_last = 1, 0
 
----------------------------------------------------------------------------------------------------
--- 2. Sessions
---
--- The runtime hands out sessions from a counter that wraps back to 1 before 2^31. Far from the
--- wrap (below GUARD_FROM), sessions come straight from the runtime through the three functions
--- below. From GUARD_FROM on, skynet.lazy's guard takes over (it replaces the three through
--- internals().set_allocators) until the counter has wrapped and passed every session still in
--- use, so that a session still waited on is never handed out twice.
+-- The lazily loaded parts of the API (see the top of the file).
+local lazy_loaded, threads_loaded
+local function lazy_threads()
+	local m = threads_loaded
+	if m == nil then
+		m = require("skynet.lazy_threads")(skynet, internal)
+		threads_loaded = m
+	end
+	return m
+end
 
+function skynet.register_protocol(class)
+	local name, id = class.name, class.id
+	if type(name) ~= "string" or type(id) ~= "number" or id < 0 or id > 255 then
+		error("register_protocol needs a string name and an id in 0..255", 2)
+	end
+	if proto[name] ~= nil or proto[id] ~= nil then
+		error(string.format("protocol %s (%d) is already registered", name, id), 2)
+	end
+	proto[name] = class
+	proto[id] = class
+end
+
+-- Sessions. The runtime hands them out from a counter that wraps back to 1 before 2^31. Every
+-- session the runtime picks passes through here: from GUARD_FROM on, lazy_threads guards the
+-- allocation (through the guard_* hooks) until the counter has wrapped and passed every session
+-- still in use, so that a session still waited on is never handed out twice.
 local GUARD_FROM = 0x7ff00000
-
-local new_call_session	-- (addr, ptype, msg, sz) -> session | nil: sends a request
-local new_timer_session	-- (ti) -> session: starts a timer
-local new_wait_session	-- () -> session: a session nothing will answer (skynet.wait)
-
-local function fast_call(addr, ptype, msg, sz)
-	local session = csend(addr, ptype, nil, msg, sz)
+local function checked(session)
 	if session and session >= GUARD_FROM then
-		lazy().start_guard(session)
+		lazy_threads().start_guard(session)
 	end
 	return session
 end
-
-local function fast_timer(ti)
-	local session = c.intcommand("TIMEOUT", ti)
-	if session >= GUARD_FROM then
-		lazy().start_guard(session)
-	end
-	return session
-end
-
-local function fast_wait()
-	local session = c.genid()
-	if session >= GUARD_FROM then
-		lazy().start_guard(session)
-	end
-	return session
-end
-
-new_call_session, new_timer_session, new_wait_session = fast_call, fast_timer, fast_wait
 
 ---------------------------------------------------------------------------------------------------
--- 3. Worker coroutines, suspend, and the ready queues
+-- Worker coroutines
 --
 -- A worker is resumed with (task, args...): it runs task(args...), cleans up after it, goes back
 -- to the pool and yields "SUSPEND" until the next resume brings the next task. A request is
 -- handed over in one resume (serve_request); a timer or a fork, whose first resume comes later
 -- from code that does not know the task, gets a worker that has been given `deferred` (co_create).
-
-local suspend	-- function(co, ok, command): see below
 
 -- Idle workers, most recent on top. Weak: the collector may take idle ones back.
 local coroutine_pool = setmetatable({}, { __mode = "v" })
@@ -213,12 +191,12 @@ local function serve(co, task, ...)
 	local session = session_coroutine_id[co]
 	if session ~= nil then	-- a send left unanswered (normal), or a call (reported)
 		if session ~= 0 then
-			lazy().forgot_response(co, task, session)
+			lazy_threads().forgot_response(co, task, session)
 		end
 		session_coroutine_id[co] = nil
 	end
 	if session_coroutine_tracetag[co] ~= nil then
-		lazy().trace_end(co)
+		lazy_threads().trace_end(co)
 	end
 	session_coroutine_address[co] = nil
 	return park(co)
@@ -244,7 +222,7 @@ local function take_worker()
 			return co
 		end
 	end
-	return coroutine_create(worker)
+	return coroutine.create(worker)
 end
 
 -- The task of a worker made by co_create: runs f with the arguments of the worker's next resume.
@@ -259,74 +237,39 @@ local function co_create(f)
 	return co
 end
 
--- Resumes the next thread made ready by skynet.wakeup or by a failed call.
--- Returns that thread and what its resume returned, or nothing.
-local function resume_ready()
-	while wakeup_first <= wakeup_last do
-		local token = wakeup_queue[wakeup_first]
-		wakeup_queue[wakeup_first] = nil
-		wakeup_first = wakeup_first + 1
-		local session = sleep_session[token]
-		if session then
-			local co = session_id_coroutine[session]
-			if type(co) == "thread" then
-				local tag = session_coroutine_tracetag[co]
-				if tag then
-					lazy().tracelog(tag, "resume")
-				end
-				session_id_coroutine[session] = "BREAK"	-- its timer, if any, is now void
-				return co, coroutine_resume(co, false, "BREAK", nil, session)
-			end
-		end
-	end
-	wakeup_first, wakeup_last = 1, 0
-	while error_first <= error_last do
-		local session = error_queue[error_first]
-		error_queue[error_first] = nil
-		error_first = error_first + 1
-		local co = session_id_coroutine[session]
-		session_id_coroutine[session] = nil
-		if type(co) == "thread" then
-			return co, coroutine_resume(co, false, nil, nil, session)
-		end
-	end
-	error_first, error_last = 1, 0
-end
+---------------------------------------------------------------------------------------------------
+-- Suspend and the ready queues
 
 local function noop() end
 
--- A thread raised `err`: fail its request, if any, and raise the traceback.
-local function thread_failed(co, err)
-	local session = session_coroutine_id[co]
-	if session then
-		if session ~= 0 then
-			local tag = session_coroutine_tracetag[co]
-			if tag then
-				lazy().tracelog(tag, "error")
-			end
-			csend(session_coroutine_address[co], PTYPE_ERROR, session, "")
-		end
-		session_coroutine_id[co] = nil
-	end
-	session_coroutine_address[co] = nil
-	session_coroutine_tracetag[co] = nil
-	-- The raise below leaves the ready queues undrained: an empty fork drains them afterwards.
-	skynet.fork(noop)
-	local message = traceback(co, tostring(err))
-	coroutine_close(co)
-	error(message, 0)
-end
-
 -- Called with a thread and the results of resuming it. "SUSPEND" means the thread is parked (or
--- back in the pool): then whatever became ready meanwhile runs, one after the other.
-function suspend(co, ok, command)
+-- back in the pool): then whatever became ready meanwhile (skynet.wakeup, failed calls) runs,
+-- one after the other.
+local function suspend(co, ok, command)
 	while true do
-		if not ok then
-			return thread_failed(co, command)
+		if not ok then	-- the thread raised: fail its request, if any, and raise the traceback
+			local session = session_coroutine_id[co]
+			if session then
+				if session ~= 0 then
+					local tag = session_coroutine_tracetag[co]
+					if tag then
+						lazy_threads().tracelog(tag, "error")
+					end
+					csend(session_coroutine_address[co], PTYPE_ERROR, session, "")
+				end
+				session_coroutine_id[co] = nil
+			end
+			session_coroutine_address[co] = nil
+			session_coroutine_tracetag[co] = nil
+			-- The raise leaves the ready queues undrained: an empty fork drains them afterwards.
+			skynet.fork(noop)
+			local message = traceback(co, tostring(command))
+			coroutine.close(co)
+			error(message, 0)
 		end
 		if command ~= "SUSPEND" then
 			if command == "QUIT" then	-- skynet.exit
-				coroutine_close(co)
+				coroutine.close(co)
 				return
 			elseif command == "USER" then
 				error("Call skynet.coroutine.yield out of skynet.coroutine.resume\n" .. traceback(co))
@@ -338,18 +281,50 @@ function suspend(co, ok, command)
 		if wakeup_first > wakeup_last and error_first > error_last then
 			return	-- nothing ready (the common case)
 		end
-		co, ok, command = resume_ready()
+		-- The next thread made ready by skynet.wakeup, or by a failed call.
+		co = nil
+		while co == nil and wakeup_first <= wakeup_last do
+			local token = wakeup_queue[wakeup_first]
+			wakeup_queue[wakeup_first] = nil
+			wakeup_first = wakeup_first + 1
+			local session = sleep_session[token]
+			if session then
+				co = session_id_coroutine[session]
+				if type(co) == "thread" then
+					local tag = session_coroutine_tracetag[co]
+					if tag then
+						lazy_threads().tracelog(tag, "resume")
+					end
+					session_id_coroutine[session] = "BREAK"	-- its timer, if any, is now void
+					running_thread = co
+					ok, command = raw_resume(co, false, "BREAK", nil, session)
+				else
+					co = nil
+				end
+			end
+		end
+		while co == nil and error_first <= error_last do
+			local session = error_queue[error_first]
+			error_queue[error_first] = nil
+			error_first = error_first + 1
+			co = session_id_coroutine[session]
+			session_id_coroutine[session] = nil
+			if type(co) == "thread" then
+				running_thread = co
+				ok, command = raw_resume(co, false, nil, nil, session)
+			else
+				co = nil
+			end
+		end
 		if co == nil then
+			wakeup_first, wakeup_last, error_first, error_last = 1, 0, 1, 0
 			return
 		end
 	end
 end
 
 ---------------------------------------------------------------------------------------------------
--- 4. Dispatch
-
--- nil: skynet.lazy's defaults (they log the message and raise). See skynet.dispatch_unknown_*.
-local unknown_request, unknown_response
+-- Dispatch
 
 -- True from just before a request's payload is unpacked until its thread starts: if the unpack
 -- raises, dispatch_message answers the caller with an ERROR.
@@ -362,7 +337,7 @@ local function serve_request(handler, class, session, source, ...)
 	session_coroutine_id[co] = session
 	session_coroutine_address[co] = source
 	if class.trace ~= nil or trace_source[source] ~= nil then
-		lazy().trace_request(co, class.trace, source)
+		lazy_threads().trace_request(co, class.trace, source)
 	end
 	running_thread = co
 	return co, raw_resume(co, handler, session, source, ...)
@@ -374,36 +349,32 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		if co == "BREAK" then
 			session_id_coroutine[session] = nil
 		elseif co == nil then
-			(unknown_response or lazy().unknown_response)(session, source, msg, sz)
+			(internal.unknown_response or lazy_threads().unknown_response)(session, source, msg, sz)
 		else
 			local tag = session_coroutine_tracetag[co]
 			if tag then
-				lazy().tracelog(tag, "resume")
+				lazy_threads().tracelog(tag, "resume")
 			end
 			session_id_coroutine[session] = nil
-			running_thread = co	-- (coroutine_resume, inline)
+			running_thread = co
 			return suspend(co, raw_resume(co, true, msg, sz, session))
 		end
 		return
 	end
 	local class = proto[prototype]
-	if class == nil then
-		if prototype == PTYPE_TRACE then	-- the next request from `source` is traced
-			trace_source[source] = c.tostring(msg, sz)
-		elseif session ~= 0 then
-			csend(source, PTYPE_ERROR, session, "")
-		else
-			(unknown_request or lazy().unknown_request)(session, source, msg, sz, prototype)
-		end
-		return
-	end
-	local handler = class.dispatch
+	local handler = class and class.dispatch
 	if handler == nil then
-		trace_source[source] = nil
+		if class then
+			trace_source[source] = nil
+		elseif prototype == 12 then	-- PTYPE_TRACE: the next request from `source` is traced
+			trace_source[source] = c.tostring(msg, sz)
+			return
+		end
 		if session ~= 0 then
 			csend(source, PTYPE_ERROR, session, "")
 		else
-			(unknown_request or lazy().unknown_request)(session, source, msg, sz, class.name)
+			(internal.unknown_request or lazy_threads().unknown_request)(session, source, msg, sz,
+				class and class.name or prototype)
 		end
 		return
 	end
@@ -411,28 +382,8 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	return suspend(serve_request(handler, class, session, source, class.unpack(msg, sz)))
 end
 
--- Runs the forked threads queued so far (and those they fork), merging their errors into `err`.
-local function run_forks(ok, err)
-	while fork_first <= fork_last do
-		local co = fork_queue[fork_first]
-		fork_queue[fork_first] = nil
-		fork_first = fork_first + 1
-		if co then
-			local fork_ok, fork_err = pcall(suspend, co, coroutine_resume(co))
-			if not fork_ok then
-				if ok then
-					ok, err = false, tostring(fork_err)
-				else
-					err = tostring(err) .. "\n" .. tostring(fork_err)
-				end
-			end
-		end
-	end
-	fork_first, fork_last = 1, 0
-	return ok, err
-end
-
--- The message callback (skynet.core.callback): one call per message.
+-- The message callback (skynet.core.callback): one call per message. Then the forked threads
+-- queued so far (and those they fork) run; their errors are merged into the message's.
 function skynet.dispatch_message(prototype, msg, sz, session, source)
 	local ok, err = pcall(raw_dispatch_message, prototype, msg, sz, session, source)
 	if not ok and unpacking then
@@ -442,7 +393,23 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 		end
 	end
 	if fork_first <= fork_last then
-		ok, err = run_forks(ok, err)
+		repeat
+			local co = fork_queue[fork_first]
+			fork_queue[fork_first] = nil
+			fork_first = fork_first + 1
+			if co then
+				running_thread = co
+				local fork_ok, fork_err = pcall(suspend, co, raw_resume(co))
+				if not fork_ok then
+					if ok then
+						ok, err = false, tostring(fork_err)
+					else
+						err = tostring(err) .. "\n" .. tostring(fork_err)
+					end
+				end
+			end
+		until fork_first > fork_last
+		fork_first, fork_last = 1, 0
 	end
 	if not ok then
 		error(tostring(err), 0)
@@ -450,46 +417,11 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 end
 
 ---------------------------------------------------------------------------------------------------
--- 5. Public API (the core; the rest is in skynet.lazy)
-
-function skynet.address(addr)
-	if type(addr) == "number" then
-		return format(":%08x", addr)
-	end
-	return tostring(addr)
-end
-
-function skynet.self()
-	return cself()
-end
-
-function skynet.localname(name)
-	return c.addresscommand("QUERY", name)
-end
-
-skynet.now = c.now
-skynet.hpc = c.hpc	-- high-resolution counter, nanoseconds
-skynet.error = cerror
-skynet.genid = c.genid
-skynet.pack = c.pack
-skynet.packstring = c.packstring
-skynet.unpack = c.unpack
-skynet.tostring = c.tostring
-skynet.trash = c.trash
-skynet.init = skynet_require.init
-
-function skynet.getenv(key)
-	return (c.command("GETENV", key))
-end
+-- The core API
 
 function skynet.send(addr, typename, ...)
 	local p = proto[typename]
 	return csend(addr, p.id, 0, p.pack(...))
-end
-
-function skynet.rawsend(addr, typename, msg, sz)
-	local p = proto[typename]
-	return csend(addr, p.id, 0, msg, sz)
 end
 
 -- Parks the running thread until the answer to `session` (sent to `addr`) arrives.
@@ -507,10 +439,10 @@ end
 function skynet.call(addr, typename, ...)
 	local tag = session_coroutine_tracetag[running_thread]
 	if tag then
-		lazy().trace_call(tag, addr, 3)
+		lazy_threads().trace_call(tag, addr, 3)
 	end
 	local p = proto[typename]
-	local session = new_call_session(addr, p.id, p.pack(...))
+	local session = checked((internal.guard_send or csend)(addr, p.id, nil, p.pack(...)))
 	if session == nil then
 		error("call to invalid address " .. skynet.address(addr))
 	end
@@ -522,7 +454,7 @@ function skynet.ret(msg, sz)
 	local co = running_thread
 	local tag = session_coroutine_tracetag[co]
 	if tag then
-		lazy().tracelog(tag, "response")
+		lazy_threads().tracelog(tag, "response")
 	end
 	local session = session_coroutine_id[co]
 	if session == nil then
@@ -540,15 +472,6 @@ end
 
 function skynet.retpack(...)
 	return skynet.ret(skynet.pack(...))
-end
-
-function skynet.context()
-	local co = running_thread
-	return session_coroutine_id[co], session_coroutine_address[co]
-end
-
-function skynet.ignoreret()
-	session_coroutine_id[running_thread] = nil
 end
 
 function skynet.response(pack)
@@ -591,7 +514,7 @@ end
 local function suspend_sleep(session, token)
 	local tag = session_coroutine_tracetag[running_thread]
 	if tag then
-		lazy().tracelog(tag, "sleep", 2)
+		lazy_threads().tracelog(tag, "sleep", 2)
 	end
 	session_id_coroutine[session] = running_thread
 	if sleep_session[token] ~= nil then
@@ -602,7 +525,7 @@ local function suspend_sleep(session, token)
 end
 
 function skynet.sleep(ti, token)
-	local session = new_timer_session(ti)
+	local session = checked((internal.guard_timer or c.intcommand)("TIMEOUT", ti))
 	token = token or coroutine_running()
 	local ok, why = suspend_sleep(session, token)
 	sleep_session[token] = nil
@@ -620,7 +543,7 @@ function skynet.yield()
 end
 
 function skynet.wait(token)
-	local session = new_wait_session()
+	local session = checked((internal.guard_genid or c.genid)())
 	token = token or coroutine_running()
 	wait_session[session] = true
 	suspend_sleep(session, token)
@@ -651,13 +574,9 @@ function skynet.fork(func, ...)
 	return co
 end
 
--- (func, ti) -> the timer's thread; skynet.trace_timeout replaces it with one that records
--- where each timer was set.
-local timer_create = co_create
-
 function skynet.timeout(ti, func)
-	local session = new_timer_session(ti)
-	local co = timer_create(func, ti)
+	local session = checked((internal.guard_timer or c.intcommand)("TIMEOUT", ti))
+	local co = (internal.timer_create or co_create)(func, ti)
 	assert(session_id_coroutine[session] == nil, "timer session already in use")
 	session_id_coroutine[session] = co
 	return co	-- for debugging
@@ -673,9 +592,48 @@ function skynet.dispatch(typename, func)
 	return p and p.dispatch
 end
 
+-- Runs the start function (after the skynet.init functions of the modules required by the main
+-- chunk) and tells the launcher how it went, so that newservice returns or fails.
+function skynet.init_service(start)
+	local ok, err = xpcall(function()
+		skynet_require.init_all()
+		start()
+	end, traceback)
+	if ok then
+		skynet.send(".launcher", "lua", "LAUNCHOK")
+	else
+		skynet.error("init service failed: " .. tostring(err))
+		skynet.send(".launcher", "lua", "ERROR")
+		skynet.exit()
+	end
+end
+
+function skynet.start(start_func)
+	c.callback(skynet.dispatch_message)
+	internal.init_thread = skynet.timeout(0, function()
+		skynet.init_service(start_func)
+		internal.init_thread = nil
+	end)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Default protocols, the internals, and the lazily loaded parts
+
+skynet.register_protocol {
+	name = "lua",
+	id = skynet.PTYPE_LUA,
+	pack = c.pack,
+	unpack = c.unpack,
+}
+
+skynet.register_protocol {
+	name = "response",
+	id = skynet.PTYPE_RESPONSE,
+}
+
 -- ERROR messages: session N = the call with session N failed; session 0 = the sender is gone.
 local function _error_dispatch(error_session, error_source)
-	skynet.ignoreret()
+	session_coroutine_id[running_thread] = nil	-- (skynet.ignoreret)
 	if error_session == 0 then
 		for respond, address in pairs(unresponse) do
 			if address == error_source then
@@ -694,150 +652,6 @@ local function _error_dispatch(error_session, error_source)
 	end
 end
 
--- Answers every request with an ERROR: the callback of a service that has exited.
-local function refuse_all(prototype, _, _, session, source)
-	if session ~= 0 and source ~= 0 and prototype ~= PTYPE_RESPONSE and prototype ~= PTYPE_ERROR then
-		csend(source, PTYPE_ERROR, session, "")
-	end
-end
-
-function skynet.exit()
-	-- no fork runs after exit
-	for i = fork_first, fork_last do
-		fork_queue[i] = nil
-	end
-	fork_first, fork_last = 1, 0
-	skynet.send(".launcher", "lua", "REMOVE", cself(), false)
-	-- fail the requests I serve
-	for co, session in pairs(session_coroutine_id) do
-		local address = session_coroutine_address[co]
-		if session ~= 0 and address then
-			csend(address, PTYPE_ERROR, session, "")
-		end
-	end
-	for _, co in pairs(session_id_coroutine) do
-		if type(co) == "thread" and co ~= running_thread and coroutine.status(co) == "suspended" then
-			coroutine_close(co)
-		end
-	end
-	for respond in pairs(unresponse) do
-		respond(false)
-	end
-	-- tell the services I am waiting on that I am gone
-	local told = {}
-	for _, address in pairs(watching_session) do
-		if not told[address] then
-			told[address] = true
-			csend(address, PTYPE_ERROR, 0, "")
-		end
-	end
-	c.callback(refuse_all)
-	c.command("EXIT")
-	coroutine_yield "QUIT"
-end
-
--- Runs the start function (after the skynet.init functions of the modules required by the main
--- chunk) and tells the launcher how it went, so that newservice returns or fails.
-function skynet.init_service(start)
-	local ok, err = xpcall(function()
-		skynet_require.init_all()
-		start()
-	end, traceback)
-	if ok then
-		skynet.send(".launcher", "lua", "LAUNCHOK")
-	else
-		cerror("init service failed: " .. tostring(err))
-		skynet.send(".launcher", "lua", "ERROR")
-		skynet.exit()
-	end
-end
-
-function skynet.start(start_func)
-	c.callback(skynet.dispatch_message)
-	init_thread = skynet.timeout(0, function()
-		skynet.init_service(start_func)
-		init_thread = nil
-	end)
-end
-
----------------------------------------------------------------------------------------------------
--- 6. Default protocols, internals, and the lazily loaded parts
-
--- What skynet.lazy and skynet.debug may see and change of this file: the tables by their names,
--- the functions they need, and accessors for the locals they read or replace. Built once, the
--- first time either module loads.
-local internal
-local function internals()
-	if internal == nil then
-		internal = {
-			proto = proto,
-			session_id_coroutine = session_id_coroutine,
-			session_coroutine_id = session_coroutine_id,
-			session_coroutine_address = session_coroutine_address,
-			session_coroutine_tracetag = session_coroutine_tracetag,
-			unresponse = unresponse,
-			watching_session = watching_session,
-			sleep_session = sleep_session,
-			wait_session = wait_session,
-			trace_source = trace_source,
-			fork_queue = fork_queue,	-- killthread sets a queued fork's entry to false
-			co_create = co_create,
-			wait_response = wait_response,
-			error_dispatch = _error_dispatch,
-			fast_call = fast_call,
-			fast_timer = fast_timer,
-			fast_wait = fast_wait,
-			running = function() return running_thread end,
-			init_thread = function() return init_thread end,
-			set_allocators = function(call, timer, wait)
-				new_call_session, new_timer_session, new_wait_session = call, timer, wait
-			end,
-			set_timer_create = function(create)
-				timer_create = create or co_create
-			end,
-			set_unknown_handlers = function(request, response)
-				unknown_request, unknown_response = request, response
-			end,
-			-- set by skynet.info_func, read by the debug command INFO
-			info_func = nil,
-		}
-	end
-	return internal
-end
-
--- The rest of the API: lualib/skynet/lazy.lua returns an installer that adds its functions to
--- the skynet table and returns its helpers for this file (tracelog, trace_request, start_guard...).
-local lazy_helpers
-function lazy()
-	local helpers = lazy_helpers
-	if helpers == nil then
-		helpers = require("skynet.lazy")(skynet, internals())
-		lazy_helpers = helpers
-	end
-	return helpers
-end
-
--- Reading a name the core does not have loads the rest of the API (a name that does not exist
--- there either stays nil, as in Skynet).
-setmetatable(skynet, {
-	__index = function(t, name)
-		lazy()
-		return rawget(t, name)
-	end,
-})
-
-skynet.register_protocol {
-	name = "lua",
-	id = skynet.PTYPE_LUA,
-	pack = c.pack,
-	unpack = c.unpack,
-}
-
-skynet.register_protocol {
-	name = "response",
-	id = skynet.PTYPE_RESPONSE,
-}
-
 skynet.register_protocol {
 	name = "error",
 	id = skynet.PTYPE_ERROR,
@@ -847,18 +661,53 @@ skynet.register_protocol {
 
 -- The debug protocol (MEM, GC, STAT, TASK, INFO, RUN (inject), ...): the first debug message
 -- loads lualib/skynet/debug.lua, whose dispatch function then replaces this one.
-local function debug_dispatch(...)
-	local dispatch = require("skynet.debug").init(skynet, internals())
-	proto.debug.dispatch = dispatch
-	return dispatch(...)
-end
-
 skynet.register_protocol {
 	name = "debug",
 	id = skynet.PTYPE_DEBUG,
 	pack = c.pack,
 	unpack = c.unpack,
-	dispatch = debug_dispatch,
+	dispatch = function(...)
+		local dispatch = require("skynet.debug").init(skynet, internal)
+		proto.debug.dispatch = dispatch
+		return dispatch(...)
+	end,
 }
+
+internal.proto = proto
+internal.session_id_coroutine = session_id_coroutine
+internal.session_coroutine_id = session_coroutine_id
+internal.session_coroutine_address = session_coroutine_address
+internal.session_coroutine_tracetag = session_coroutine_tracetag
+internal.unresponse = unresponse
+internal.watching_session = watching_session
+internal.sleep_session = sleep_session
+internal.wait_session = wait_session
+internal.trace_source = trace_source
+internal.fork_queue = fork_queue	-- skynet.killthread / exit set a queued fork's entry to false
+internal.co_create = co_create
+internal.wait_response = wait_response
+internal.error_dispatch = _error_dispatch
+internal.checked = checked
+internal.lazy_threads = lazy_threads
+function internal.running()
+	return running_thread
+end
+
+-- Reading a name the core does not define loads lazy.lua, then lazy_threads.lua (a name that
+-- neither defines stays nil, as in Skynet).
+setmetatable(skynet, {
+	__index = function(t, name)
+		if lazy_loaded == nil then
+			lazy_loaded = true
+			require("skynet.lazy")(skynet, internal)
+			local value = rawget(t, name)
+			if value ~= nil then
+				return value
+			end
+		end
+		lazy_threads()
+		return rawget(t, name)
+	end,
+})
 
 return skynet

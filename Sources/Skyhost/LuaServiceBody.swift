@@ -44,7 +44,7 @@ final class LuaServiceBody: ServiceBody {
         }
     }
 
-    var memoryUsed: Int { binding.pointee.memory.used }
+    var memoryUsed: Int { skyhost_memory_used(binding) }
 
     /// Bytes the allocator may hand out (0 = no limit).
     var memoryLimit: Int { binding.pointee.memory.limit }
@@ -65,7 +65,7 @@ final class LuaServiceBody: ServiceBody {
         }
         if binding.pointee.memory.warned != 0 {
             binding.pointee.memory.warned = 0
-            let mb = Double(binding.pointee.memory.used) / 1048576
+            let mb = Double(skyhost_memory_used(binding)) / 1048576
             service.node.log(source: service.handle, "Memory warning \(String(format: "%.2f", mb)) M")
         }
     }

@@ -18,7 +18,10 @@ public final class Node: @unchecked Sendable {
     private var phase = Phase.created
     private var exitStatus: Int32 = 0
     private var loggerHandle: UInt32 = 0
+    private var bootstrapName = ""
+    private var bootFinished = false
     private let monitor: Monitor
+    private let endpoint = Mutex<(Service, HostEndpoint)?>(nil)
     /// Compiled code shared by the node's Lua services, validated by content on every load.
     let codeCache = CodeCache()
     /// Modules written in Swift that every Lua service can `require`.
@@ -43,7 +46,10 @@ public final class Node: @unchecked Sendable {
     }
 
     /// Starts the workers, the timer, the logger (`:00000001`) and the bootstrap service
-    /// (`:00000002`), which launches the rest as Skynet does.
+    /// (`:00000002`), which launches the rest as Skynet does, and returns once the bootstrap has
+    /// finished: `.launcher` and the other system services are up and the start service's start
+    /// function has returned. Throws `bootstrapFailed` when the node stops during boot (the start
+    /// service is missing or raised); `wait()` then gives the exit status.
     public func start() throws {
         try stateLock.withLock {
             guard phase == .created else { throw NodeError.alreadyStarted }
@@ -61,9 +67,18 @@ public final class Node: @unchecked Sendable {
         monitor.start(workers: activities, node: self)
 
         let bootstrap = getenv("bootstrap") ?? "snlua bootstrap"
+        stateLock.withLock { bootstrapName = bootstrap }
         guard launch(bootstrap) != nil else {
             shutdown()
             throw NodeError.bootstrapFailed("cannot launch \(bootstrap)")
+        }
+        let booted = stateLock.withLock {
+            while !bootFinished && phase == .running { stateLock.wait() }
+            return bootFinished
+        }
+        if !booted {
+            let status = wait()
+            throw NodeError.bootstrapFailed("the node stopped while booting (exit status \(status)); see the log")
         }
     }
 
@@ -83,6 +98,7 @@ public final class Node: @unchecked Sendable {
         let proceed: Bool = stateLock.withLock {
             guard phase == .running || phase == .created else { return false }
             phase = .stopping
+            stateLock.broadcast()
             return true
         }
         guard proceed else {
@@ -116,6 +132,23 @@ public final class Node: @unchecked Sendable {
     func abort(status: Int32 = 0) {
         stateLock.withLock { if exitStatus == 0 { exitStatus = status } }
         Thread.detachNewThread { [self] in shutdown() }
+    }
+
+    /// True between `start()` and the beginning of `shutdown()`.
+    public var isRunning: Bool { stateLock.withLock { phase == .running } }
+
+    /// The Swift API's endpoint service, made on first use (after boot, so that it never takes
+    /// one of the handles of Skynet's boot order).
+    func hostEndpointAndBody() throws -> (Service, HostEndpoint) {
+        try endpoint.withLock { existing in
+            if let existing { return existing }
+            guard isRunning else { throw SkyhostError.nodeStopped }
+            let body = HostEndpoint()
+            let service = handles.register { Service(handle: $0, node: self, launchName: "swift host") }
+            service.body = body
+            existing = (service, body)
+            return (service, body)
+        }
     }
 
     /// Centiseconds since the node started.
@@ -300,6 +333,12 @@ public final class Node: @unchecked Sendable {
     /// bounced, Lua state closed.
     private func retire(_ service: Service) {
         handles.retire(service.handle)
+        stateLock.withLock {
+            if !bootFinished && service.launchName == bootstrapName {
+                bootFinished = true
+                stateLock.broadcast()
+            }
+        }
         sockets.closeAll(ownedBy: service.handle)
         for m in service.mailbox.close() { bounce(m, from: service) }
         service.closeBody()

@@ -37,3 +37,29 @@ func writeStandardOutput(_ text: String) {
         }
     }
 }
+
+import Logging
+
+extension NodeOutput {
+    /// Routes the node's log lines (`skynet.error`, launches, errors) and Lua `print` output to
+    /// a swift-log `Logger`: log lines at `logLevel` with the service address as metadata
+    /// (`service`), printed text at `printLevel`.
+    public static func logging(to logger: Logger, logLevel: Logger.Level = .info, printLevel: Logger.Level = .info) -> NodeOutput {
+        NodeOutput(
+            log: { line in
+                // "[:0000000a] text" -> metadata service=:0000000a, message text
+                if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
+                    let address = String(line[line.index(after: line.startIndex)..<close])
+                    let text = line[line.index(after: close)...].drop { $0 == " " }
+                    logger.log(level: logLevel, "\(text)", metadata: ["service": "\(address)"])
+                } else {
+                    logger.log(level: logLevel, "\(line)")
+                }
+            },
+            print: { text in
+                var t = Substring(text)
+                if t.hasSuffix("\n") { t = t.dropLast() }
+                logger.log(level: printLevel, "\(t)", metadata: ["source": "print"])
+            })
+    }
+}

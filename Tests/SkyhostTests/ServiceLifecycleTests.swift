@@ -1,4 +1,5 @@
 import Foundation
+import Skyhost
 import Testing
 
 /// Boot order, newservice / uniqueservice / exit / kill, and failures at start-up.
@@ -140,9 +141,13 @@ import Testing
     }
 
     @Test func missingStartServiceStopsTheNodeWithAFailureStatus() throws {
-        let node = try TestNode(["other.lua": "return"], start: "nothere")
-        let status = node.node.wait()
-        #expect(status != 0)
-        #expect(node.output.log.contains { $0.contains("nothere") })
+        let folder = try ServiceFolder(["other.lua": "return"])
+        let output = CapturedOutput()
+        let node = Node(configuration: NodeConfiguration(environment: [
+            "start": "nothere", "luaservice": folder.path + "/?.lua",
+        ]), output: output.nodeOutput)
+        #expect(throws: NodeError.self) { try node.start() }
+        #expect(node.wait() != 0)
+        #expect(output.log.contains { $0.contains("nothere") })
     }
 }

@@ -1,452 +1,130 @@
--- skynet.lazy: the part of skynet's API that an idle service does not need, loaded by skynet.lua
--- the first time one of its names is read from the skynet table (or when the core needs one of
--- the helpers below: a traced request, a forgotten response, an unknown message, the session
--- guard). Every service holds its own copy of the code it loads (Skyhost runs stock Lua, which
--- cannot share compiled functions between states), so keeping this out of the core makes an
--- idle service small and quick to start.
+-- skynet.lazy: the everyday part of skynet's API that the core (lualib/skynet.lua) leaves out,
+-- loaded by skynet.lua the first time a service reads a name the core does not define. Every
+-- service holds its own copy of the code it loads (Skyhost runs stock Lua, which cannot share
+-- compiled functions between states), so what an idle service never uses stays out of the core.
+-- The rarer machinery (trace, task, killthread, request/select, ...) is in lazy_threads.lua.
 --
---   require("skynet.lazy")(skynet, I) -> helpers
--- adds the functions below to the skynet table; I is skynet.lua's internals() table (the state
--- tables by name, accessors for the core's locals). The helpers are for skynet.lua only:
---   tracelog(tag, text [, thread] [, level])   Skynet's c.trace, written in Lua
---   trace_call(tag, addr, level)               a traced skynet.call is about to send
---   trace_request(co, flag, source)            a request may be traced (protocol flag, PTYPE_TRACE)
---   trace_end(co)                              a traced thread finished its task
---   forgot_response(co, task, session)         a request's handler returned without answering
---   start_guard(session)                       the session counter nears its wrap
---   unknown_request(...), unknown_response(...)   the default handlers of stray messages
+--   require("skynet.lazy")(skynet, internal)
+-- adds the functions below to the skynet table. `internal` is skynet.lua's table of internals
+-- (state tables by name, hooks; see the top of skynet.lua).
 --
--- Added to skynet: request (select), trace, tracetag, traceproto, tracecall, tracelog,
--- trace_timeout, task, uniqtask, info_func, killthread, term, dispatch_unknown_request,
--- dispatch_unknown_response, newservice, uniqueservice, queryservice, register, name, harbor,
--- starttime, time, setenv, rawcall, redirect, endless, mqlen, stat, memlimit, cache, pcall.
--- Behaviour as described in skynet.lua's header (Skynet 1.8 with the differences listed there).
+-- Added: address, localname, getenv, setenv, context, ignoreret, rawsend, rawcall, redirect,
+-- exit, term, newservice, uniqueservice, queryservice, register, name, harbor, starttime, time,
+-- endless, mqlen, stat, memlimit, info_func, cache, pcall.
+-- Behaviour as Skynet 1.8, with the differences listed at the top of skynet.lua.
 
 local c = require "skynet.core"
 
-local type = type
-local tostring = tostring
-local pairs = pairs
-local next = next
-local pcall = pcall
-local error = error
-local assert = assert
-local setmetatable = setmetatable
-local format = string.format
-local tpack = table.pack
-local tunpack = table.unpack
-local traceback = debug.traceback
-local getinfo = debug.getinfo
-
-return function(skynet, I)
-	local helpers = {}
-
+return function(skynet, internal)
 	local csend = c.send
-	local cerror = c.error
-	local chpc = c.hpc
-	local cself = c.self
+	local format = string.format
 
 	local PTYPE_ERROR = 7
-	local PTYPE_TRACE = 12
 
-	local proto = I.proto
-	local session_id_coroutine = I.session_id_coroutine
-	local session_coroutine_id = I.session_coroutine_id
-	local session_coroutine_address = I.session_coroutine_address
-	local session_coroutine_tracetag = I.session_coroutine_tracetag
-	local watching_session = I.watching_session
-	local sleep_session = I.sleep_session
-	local wait_session = I.wait_session
-	local trace_source = I.trace_source
-	local fork_queue = I.fork_queue
-	local running = I.running
-
-	-----------------------------------------------------------------------------------------------
-	-- Trace log
-	--
-	-- Skynet's native c.trace(tag, text [, thread] [, level]); skynet.core has none, so the line is
-	-- built here. Levels count as in the C version: 0 is the trace function itself, 1 its caller.
-
-	local MAX_TRACE_LEVELS = 3
-
-	local function tracelog(tag, text, a, b)
-		tag, text = tostring(tag), tostring(text)
-		if a == nil then
-			cerror(format("<TRACE %s> %d %s", tag, chpc(), text))
-			return
+	function skynet.address(addr)
+		if type(addr) == "number" then
+			return format(":%08x", addr)
 		end
-		local thread, level
-		if type(a) == "thread" then
-			thread, level = a, b or 1
-		else
-			level = a
-		end
-		local places = {}
-		while #places < MAX_TRACE_LEVELS do
-			local info
-			if thread then
-				info = getinfo(thread, level, "Sl")
-			else
-				info = getinfo(level + 1, "Sl")	-- +1: getinfo counts tracelog as level 1
-			end
-			if info == nil then
-				break
-			end
-			if info.currentline >= 0 then
-				places[#places + 1] = info.source .. ":" .. info.currentline
-			end
-			level = level + 1
-		end
-		if #places == 0 then
-			cerror(format("<TRACE %s> %d %s", tag, chpc(), text))
-		else
-			cerror(format("<TRACE %s> %d %s : %s", tag, chpc(), text, table.concat(places, " ")))
-		end
-	end
-	helpers.tracelog = tracelog
-	skynet.tracelog = tracelog
-
-	-- Levels: 1 is trace_call, 2 its caller (skynet.call), 3 the caller of skynet.call.
-	local function trace_call(tag, addr, level)
-		tracelog(tag, "call", level)
-		csend(addr, PTYPE_TRACE, 0, tag)
-	end
-	helpers.trace_call = trace_call
-
-	local trace_serial = 0
-	local function trace_thread(co, info)
-		if session_coroutine_tracetag[co] == false then	-- forced off
-			return
-		end
-		trace_serial = trace_serial + 1
-		local tag = format(":%08x-%d", cself(), trace_serial)
-		session_coroutine_tracetag[co] = tag
-		if info then
-			tracelog(tag, "trace " .. tostring(info))
-		else
-			tracelog(tag, "trace")
-		end
+		return tostring(addr)
 	end
 
-	function skynet.trace(info)
-		return trace_thread(running(), info)
+	function skynet.localname(name)
+		return c.addresscommand("QUERY", name)
 	end
 
-	function skynet.tracetag()
-		return session_coroutine_tracetag[running()]
+	function skynet.getenv(key)
+		return (c.command("GETENV", key))
 	end
 
-	-- true: trace every request of this protocol; false: never; nil: only after skynet.trace().
-	function skynet.traceproto(prototype, flag)
-		local p = assert(proto[prototype], "unknown protocol")
-		p.trace = flag
+	function skynet.setenv(key, value)
+		assert(c.command("GETENV", key) == nil, "Can't setenv exist key : " .. key)
+		c.command("SETENV", key .. " " .. value)
 	end
 
-	-- A request from `source` of a protocol whose trace flag is `flag` starts in thread `co`.
-	function helpers.trace_request(co, flag, source)
-		if flag == false then	-- tracing forced off for this protocol
-			trace_source[source] = nil
-			session_coroutine_tracetag[co] = false
-			return
-		end
-		local tag = trace_source[source]
+	local running = internal.running
+	local session_coroutine_id = internal.session_coroutine_id
+	local session_coroutine_address = internal.session_coroutine_address
+
+	function skynet.context()
+		local co = running()
+		return session_coroutine_id[co], session_coroutine_address[co]
+	end
+
+	function skynet.ignoreret()
+		session_coroutine_id[running()] = nil
+	end
+
+	local proto = internal.proto
+
+	function skynet.rawsend(addr, typename, msg, sz)
+		local p = proto[typename]
+		return csend(addr, p.id, 0, msg, sz)
+	end
+
+	function skynet.rawcall(addr, typename, msg, sz)
+		local tag = internal.session_coroutine_tracetag[running()]
 		if tag then
-			trace_source[source] = nil
-			tracelog(tag, "request")
-			session_coroutine_tracetag[co] = tag
-		elseif flag then	-- forced on: trace every request
-			trace_thread(co)
+			internal.lazy_threads().trace_call(tag, addr, 3)
+		end
+		local p = proto[typename]
+		local session = internal.checked((internal.guard_send or csend)(addr, p.id, nil, msg, sz))
+		if session == nil then
+			error("call to invalid address " .. skynet.address(addr))
+		end
+		return internal.wait_response(addr, session)
+	end
+
+	function skynet.redirect(dest, source, typename, ...)
+		return c.redirect(dest, source, proto[typename].id, ...)
+	end
+
+	-- Answers every request with an ERROR: the callback of a service that has exited.
+	local function refuse_all(prototype, _, _, session, source)
+		if session ~= 0 and source ~= 0 and prototype ~= 1 and prototype ~= PTYPE_ERROR then
+			csend(source, PTYPE_ERROR, session, "")
 		end
 	end
 
-	function helpers.trace_end(co)
-		local tag = session_coroutine_tracetag[co]
-		if tag then
-			tracelog(tag, "end")
+	function skynet.exit()
+		-- no fork runs after exit
+		local fork_queue = internal.fork_queue
+		for i in pairs(fork_queue) do
+			fork_queue[i] = false
 		end
-		session_coroutine_tracetag[co] = nil
-	end
-
-	function helpers.forgot_response(co, task, session)
-		local where = getinfo(task, "S")
-		cerror(format("Maybe forgot response session %s from %s : %s:%d", session,
-			skynet.address(session_coroutine_address[co]), where.source, where.linedefined))
-	end
-
-	-----------------------------------------------------------------------------------------------
-	-- Sessions near the wrap of the counter
-	--
-	-- From GUARD_FROM on, and after the wrap until the counter has passed every session still in
-	-- use, allocation is guarded: calls use an explicitly chosen free session, and before a timer
-	-- (whose session the runtime picks) the counter is stepped past busy ones.
-
-	local GUARD_FROM = 0x7ff00000
-	local SESSION_TOP = 0x7fffffff
-	local cgenid = c.genid
-	local cintcommand = c.intcommand
-	local guard_last = 0	-- last session seen while guarding
-	local guard_tail = 0	-- after a wrap: the highest session below GUARD_FROM still in use
-
-	-- The allocators in force (skynet.request sends through them too).
-	local new_call_session, new_timer_session = I.fast_call, I.fast_timer
-
-	local stop_guard
-
-	-- Every session allocated while guarding goes through here.
-	local function seen(session)
-		if session < guard_last then	-- the counter wrapped
-			local highest = 0
-			for s in pairs(session_id_coroutine) do
-				if s < GUARD_FROM and s > highest then
-					highest = s
-				end
-			end
-			guard_tail = highest
-		end
-		guard_last = session
-		if session < GUARD_FROM and session > guard_tail then
-			stop_guard()
-		end
-		return session
-	end
-
-	local function free_session()
-		local session = cgenid()
-		while session_id_coroutine[session] ~= nil do
-			seen(session)
-			session = cgenid()
-		end
-		return seen(session)
-	end
-
-	local function guarded_call(addr, ptype, msg, sz)
-		return csend(addr, ptype, free_session(), msg, sz)
-	end
-
-	local function guarded_timer(ti)
-		-- The runtime gives the timer the session after the current one: make sure it is free.
-		while true do
-			local session = seen(cgenid())
-			local upcoming = session + 1
-			if session_id_coroutine[upcoming] == nil
-				and (upcoming < SESSION_TOP or session_id_coroutine[1] == nil) then
-				break
+		skynet.send(".launcher", "lua", "REMOVE", c.self(), false)
+		-- fail the requests I serve
+		for co, session in pairs(session_coroutine_id) do
+			local address = session_coroutine_address[co]
+			if session ~= 0 and address then
+				csend(address, PTYPE_ERROR, session, "")
 			end
 		end
-		return seen(cintcommand("TIMEOUT", ti))
-	end
-
-	function helpers.start_guard(session)
-		guard_last = session
-		guard_tail = 0
-		new_call_session, new_timer_session = guarded_call, guarded_timer
-		I.set_allocators(guarded_call, guarded_timer, free_session)
-	end
-
-	function stop_guard()
-		new_call_session, new_timer_session = I.fast_call, I.fast_timer
-		I.set_allocators(I.fast_call, I.fast_timer, I.fast_wait)
-	end
-
-	-----------------------------------------------------------------------------------------------
-	-- Unknown messages
-
-	local function default_unknown_request(session, address, msg, sz, prototype)
-		cerror(format("Unknown request (%s): %s", prototype, tostring(c.tostring(msg, sz))))
-		error(format("Unknown session : %d from %x", session, address))
-	end
-
-	local function default_unknown_response(session, address, msg, sz)
-		cerror(format("Response message : %s", tostring(c.tostring(msg, sz))))
-		error(format("Unknown session : %d from %x", session, address))
-	end
-
-	helpers.unknown_request = default_unknown_request
-	helpers.unknown_response = default_unknown_response
-	local unknown_request, unknown_response = default_unknown_request, default_unknown_response
-
-	function skynet.dispatch_unknown_request(handler)
-		local previous = unknown_request
-		unknown_request = handler
-		I.set_unknown_handlers(unknown_request, unknown_response)
-		return previous
-	end
-
-	function skynet.dispatch_unknown_response(handler)
-		local previous = unknown_response
-		unknown_response = handler
-		I.set_unknown_handlers(unknown_request, unknown_response)
-		return previous
-	end
-
-	-----------------------------------------------------------------------------------------------
-	-- Threads: trace_timeout, killthread, term, task, uniqtask, info_func
-
-	-- skynet.trace_timeout(true) records where each timer was set, for skynet.task.
-	local timeout_traceback = nil	-- thread -> traceback at skynet.timeout, while tracing
-
-	function skynet.trace_timeout(on)
-		if on then
-			local recorded = timeout_traceback or setmetatable({}, { __mode = "k" })
-			timeout_traceback = recorded
-			local co_create = I.co_create
-			I.set_timer_create(function(func, ti)
-				local co
-				co = co_create(function()
-					recorded[co] = nil
-					func()
-				end)
-				recorded[co] = traceback(format("TIMER %d+%d : ", skynet.now(), ti), 3)
-				return co
-			end)
-		else
-			timeout_traceback = nil
-			I.set_timer_create(nil)
-		end
-	end
-
-	function skynet.killthread(thread)
-		local session
-		if type(thread) == "string" then	-- part of the thread's name, as printed by `task`
-			for s, co in pairs(session_id_coroutine) do
-				if tostring(co):find(thread, 1, true) then
-					session = s
-					break
-				end
-			end
-		else
-			for i, co in pairs(fork_queue) do	-- a fork that has not run yet
-				if co == thread then
-					fork_queue[i] = false
-					return thread
-				end
-			end
-			for s, co in pairs(session_id_coroutine) do
-				if co == thread then
-					session = s
-					break
-				end
+		local current = running()
+		for _, co in pairs(internal.session_id_coroutine) do
+			if type(co) == "thread" and co ~= current and coroutine.status(co) == "suspended" then
+				coroutine.close(co)
 			end
 		end
-		local co = session and session_id_coroutine[session]
-		if type(co) ~= "thread" then
-			return
+		for respond in pairs(internal.unresponse) do
+			respond(false)
 		end
-		local address = session_coroutine_address[co]
-		if address then	-- it serves a request: fail it
-			session_coroutine_address[co] = nil
-			session_coroutine_tracetag[co] = nil
-			local request = session_coroutine_id[co]
-			if request and request > 0 then
-				csend(address, PTYPE_ERROR, request, "")
-			end
-			session_coroutine_id[co] = nil
-		end
-		-- An answer (or a timer) may still come for the session: it is to be dropped.
-		-- (Skynet forgets a sleep's session here, and logs "Unknown session" when its timer fires.)
-		local answer_due = watching_session[session] ~= nil
-		watching_session[session] = nil
-		for token, s in pairs(sleep_session) do
-			if s == session then
-				sleep_session[token] = nil
-				answer_due = not wait_session[session]
-				wait_session[session] = nil
-				break
+		-- tell the services I am waiting on that I am gone
+		local told = {}
+		for _, address in pairs(internal.watching_session) do
+			if not told[address] then
+				told[address] = true
+				csend(address, PTYPE_ERROR, 0, "")
 			end
 		end
-		session_id_coroutine[session] = answer_due and "BREAK" or nil
-		coroutine.close(co)
-		return co
+		c.callback(refuse_all)
+		c.command("EXIT")
+		coroutine.yield "QUIT"
 	end
 
+	-- As if `service` had exited: the calls waiting on it fail.
 	function skynet.term(service)
-		return I.error_dispatch(0, service)
+		return internal.error_dispatch(0, service)
 	end
-
-	local function thread_traceback(co)
-		if co == "BREAK" then
-			return co
-		end
-		local recorded = timeout_traceback and timeout_traceback[co]
-		if recorded then
-			return recorded
-		end
-		return traceback(co)
-	end
-
-	-- skynet.task(): number of parked threads; (table): fill it with their tracebacks;
-	-- (session): traceback of the thread waiting on it; (thread): its session; ("init"): the
-	-- traceback of the start function while it runs.
-	function skynet.task(what)
-		if what == nil then
-			local n = 0
-			for _, co in pairs(session_id_coroutine) do
-				if co ~= "BREAK" then
-					n = n + 1
-				end
-			end
-			return n
-		end
-		if what == "init" then
-			local init_thread = I.init_thread()
-			if init_thread then
-				return traceback(init_thread)
-			end
-			return
-		end
-		local kind = type(what)
-		if kind == "table" then
-			for session, co in pairs(session_id_coroutine) do
-				what[format("%s session: %d", tostring(co), session)] = thread_traceback(co)
-			end
-		elseif kind == "number" then
-			local co = session_id_coroutine[what]
-			if co then
-				return thread_traceback(co)
-			end
-			return "No session"
-		elseif kind == "thread" then
-			for session, co in pairs(session_id_coroutine) do
-				if co == what then
-					return session
-				end
-			end
-		end
-	end
-
-	-- Parked threads grouped by identical traceback: { ["<n>\tsessions:[...]\n"] = traceback }.
-	function skynet.uniqtask()
-		local groups = {}
-		for session, co in pairs(session_id_coroutine) do
-			local stack = thread_traceback(co)
-			local group = groups[stack]
-			if not group then
-				group = { count = 0, sessions = {} }
-				groups[stack] = group
-			end
-			group.count = group.count + 1
-			if group.count < 10 then
-				group.sessions[#group.sessions + 1] = session
-			end
-		end
-		local result = {}
-		for stack, group in pairs(groups) do
-			local list = table.concat(group.sessions, ",")
-			if group.count > 10 then
-				list = list .. "..."
-			end
-			result[format("%d\tsessions:[%s]\n", group.count, list)] = stack
-		end
-		return result
-	end
-
-	-- The function the debug command INFO calls.
-	function skynet.info_func(func)
-		I.info_func = func
-	end
-
-	-----------------------------------------------------------------------------------------------
-	-- Services, names, environment, statistics
 
 	function skynet.newservice(name, ...)
 		return skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
@@ -471,7 +149,7 @@ return function(skynet, I)
 	local function global_name(name, handle)
 		assert(#name < 16, "global name is too long")	-- Skynet's GLOBALNAME_LENGTH
 		assert(tonumber(name) == nil, "global name can't be a number")
-		skynet.send(".cslave", "lua", "REGISTER", name, handle or cself())
+		skynet.send(".cslave", "lua", "REGISTER", name, handle or c.self())
 	end
 
 	function skynet.register(name)
@@ -510,41 +188,6 @@ return function(skynet, I)
 		return skynet.now() / 100 + (starttime or skynet.starttime())
 	end
 
-	function skynet.setenv(key, value)
-		assert(c.command("GETENV", key) == nil, "Can't setenv exist key : " .. key)
-		c.command("SETENV", key .. " " .. value)
-	end
-
-	function skynet.rawcall(addr, typename, msg, sz)
-		local tag = session_coroutine_tracetag[running()]
-		if tag then
-			trace_call(tag, addr, 3)
-		end
-		local p = proto[typename]
-		local session = new_call_session(addr, p.id, msg, sz)
-		if session == nil then
-			error("call to invalid address " .. skynet.address(addr))
-		end
-		return I.wait_response(addr, session)
-	end
-
-	function skynet.tracecall(tag, addr, typename, msg, sz)
-		tracelog(tag, "tracecall begin")
-		csend(addr, PTYPE_TRACE, 0, tag)
-		local p = proto[typename]
-		local session = new_call_session(addr, p.id, msg, sz)
-		if session == nil then
-			error("call to invalid address " .. skynet.address(addr))
-		end
-		local rmsg, rsz = I.wait_response(addr, session)
-		tracelog(tag, "tracecall end")
-		return rmsg, rsz
-	end
-
-	function skynet.redirect(dest, source, typename, ...)
-		return c.redirect(dest, source, proto[typename].id, ...)
-	end
-
 	function skynet.endless()
 		return c.intcommand("STAT", "endless") == 1
 	end
@@ -560,6 +203,11 @@ return function(skynet, I)
 	function skynet.memlimit(bytes)
 		c.memlimit(bytes)
 		skynet.memlimit = nil	-- only once
+	end
+
+	-- The function the debug command INFO calls.
+	function skynet.info_func(func)
+		internal.info_func = func
 	end
 
 	skynet.pcall = pcall	-- deprecated in Skynet; pcall works across yields
@@ -580,149 +228,4 @@ return function(skynet, I)
 			}
 		end
 	end
-
-	-----------------------------------------------------------------------------------------------
-	-- skynet.request: several calls at once
-	--
-	--   local req = skynet.request { addr, "lua", ... } { addr2, "lua", ... }   -- or req:add {...}
-	--   for req, resp in req:select(timeout) do ... end
-	-- resp is table.pack of the answer, false if the call failed, nil if the address was invalid.
-	-- After a timeout the loop ends and req.timeout is true. Leaving the loop early (break, error)
-	-- closes the request: the answers still to come are dropped.
-
-	local request_meta = {}
-	request_meta.__index = request_meta
-
-	function request_meta:add(obj)
-		assert(type(obj) == "table" and not self._collector, "request:add needs a table, before select")
-		self[#self + 1] = obj
-		return self
-	end
-
-	request_meta.__call = request_meta.add
-
-	local function unpack_answer(unpack, msg, sz)
-		return tpack(unpack(msg, sz))
-	end
-
-	-- The thread every answer of one select is delivered to.
-	local function collect(self)
-		while true do
-			local ok, msg, sz, session = coroutine.yield "SUSPEND"
-			if session == self._timer then
-				self._timer = nil
-				self.timeout = true
-			else
-				watching_session[session] = nil
-				local req = self._by_session[session]
-				local answer = false
-				if ok and req then
-					local unpacked, values = pcall(unpack_answer, proto[req[2]].unpack, msg, sz)
-					if unpacked then
-						answer = values
-					end
-				end
-				self._answers[session] = answer
-			end
-			skynet.wakeup(self)
-		end
-	end
-
-	local function answers(self)
-		return function()
-			local invalid = self._invalid
-			if invalid then
-				local req = table.remove(invalid)
-				if req then
-					return req
-				end
-				self._invalid = nil
-			end
-			local answered = self._answers
-			local session, resp = next(answered)
-			while session == nil do
-				if self._pending == 0 or self.timeout then
-					return
-				end
-				skynet.wait(self)
-				session, resp = next(answered)
-			end
-			self._pending = self._pending - 1
-			answered[session] = nil
-			local req = self._by_session[session]
-			self._by_session[session] = nil
-			return req, resp
-		end
-	end
-
-	function request_meta:select(timeout)
-		assert(self._collector == nil, "select can be called only once")
-		local collector = coroutine.create(collect)
-		self._collector = collector
-		local by_session = {}
-		local invalid = nil
-		local pending = 0
-		for i = 1, #self do
-			local req = self[i]
-			local addr = req[1]
-			local p = proto[req[2]]
-			assert(p and p.unpack, "request to a protocol without unpack")
-			local tag = session_coroutine_tracetag[running()]
-			if tag then
-				trace_call(tag, addr, 3)
-			end
-			local session = new_call_session(addr, p.id, p.pack(tunpack(req, 3, req.n)))
-			if session == nil then
-				invalid = invalid or {}
-				invalid[#invalid + 1] = req
-			else
-				by_session[session] = req
-				watching_session[session] = addr
-				session_id_coroutine[session] = collector
-				pending = pending + 1
-			end
-		end
-		self._by_session = by_session
-		self._invalid = invalid
-		self._answers = {}
-		self._pending = pending
-		if timeout then
-			local session = new_timer_session(timeout)
-			self._timer = session
-			session_id_coroutine[session] = collector
-		end
-		-- Runs up to its first yield. A plain resume: the running skynet thread stays this one.
-		coroutine.resume(collector, self)
-		return answers(self), nil, nil, self
-	end
-
-	function request_meta:close()
-		local pending = self._pending
-		if pending and pending > 0 then
-			local answered = self._answers
-			for session in pairs(self._by_session) do
-				if answered[session] == nil then
-					session_id_coroutine[session] = "BREAK"
-					watching_session[session] = nil
-				end
-			end
-			self._pending = 0
-		end
-		if self._timer then
-			session_id_coroutine[self._timer] = "BREAK"
-			self._timer = nil
-		end
-	end
-
-	request_meta.__close = request_meta.close
-
-	function skynet.request(obj)
-		local req = setmetatable({}, request_meta)
-		if obj then
-			return req(obj)
-		end
-		return req
-	end
-
-	return helpers
 end

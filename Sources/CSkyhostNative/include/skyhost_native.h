@@ -71,6 +71,9 @@ struct skyhost_binding {
     volatile int trap;
 };
 
+/// Bytes the service's lua_State holds now; safe to call from any thread.
+size_t skyhost_memory_used(const struct skyhost_binding *binding);
+
 /// The lua_Alloc to pass to lua_newstate, with the binding's `memory` as ud.
 void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 

@@ -48,6 +48,17 @@ final class CapturedOutput: @unchecked Sendable {
         try waitFor(timeout: timeout, what, in: \.printed, predicate)
     }
 
+    /// `waitForLog(containing:)` for async tests: the blocking wait runs on a thread of its own.
+    @discardableResult
+    func waitForLogAsync(containing text: String, timeout: Double = 10) async throws -> String {
+        let result: Result<String, Error> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                continuation.resume(returning: Result { try waitForLog(containing: text, timeout: timeout) })
+            }
+        }
+        return try result.get()
+    }
+
     /// Waits until `count` log lines contain `text`; returns them.
     func waitForLogs(containing text: String, count: Int, timeout: Double = 10) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
@@ -90,7 +101,7 @@ struct TestTimeout: Error, CustomStringConvertible {
 }
 
 /// A folder of Lua services written by a test, removed when the test ends.
-final class ServiceFolder {
+final class ServiceFolder: @unchecked Sendable {
     let path: String
 
     init(_ files: [String: String]) throws {
@@ -110,7 +121,7 @@ final class ServiceFolder {
 }
 
 /// A running node over a `ServiceFolder`, with its output captured.
-final class TestNode {
+final class TestNode: @unchecked Sendable {
     let folder: ServiceFolder
     let output = CapturedOutput()
     let node: Node

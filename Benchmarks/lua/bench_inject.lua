@@ -1,0 +1,45 @@
+-- The target of the `inject` bench: serviceA of the inject walkthrough (a `handles` table used
+-- by its lua dispatch function), optionally holding a heap of HEAP_MIB MiB of live Lua objects
+-- (small tables and strings, as a game service's state would be), so that the bench shows
+-- whether an inject costs time in proportion to the target's heap.
+--
+--   skynet.newservice("bench_inject", heap_mib)
+--   skynet.call(addr, "lua", "foo")    -> what handles.foo returns (the hotfix changes it)
+--   skynet.call(addr, "lua", "heap")   -> the Lua heap of this service in KiB
+local skynet = require "skynet"
+
+local HEAP_MIB = tonumber((...)) or 0
+
+local handles = {}
+local heap = {}
+
+handles.foo = function()
+    return 0
+end
+
+local function fill(mib)
+    local base = collectgarbage "count"
+    local goal = base + mib * 1024
+    local i = 0
+    while collectgarbage "count" < goal do
+        for _ = 1, 1000 do
+            i = i + 1
+            heap[i] = { id = i, name = "item" .. i, level = i % 100 }
+        end
+    end
+end
+
+skynet.start(function()
+    if HEAP_MIB > 0 then
+        fill(HEAP_MIB)
+        collectgarbage "collect"
+    end
+    skynet.dispatch("lua", function(session, source, cmd, ...)
+        if cmd == "heap" then
+            skynet.ret(skynet.pack(collectgarbage "count"))
+            return
+        end
+        local handle = handles[cmd]
+        skynet.ret(skynet.pack(handle and handle(...)))
+    end)
+end)

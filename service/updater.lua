@@ -1,0 +1,321 @@
+-- service/updater.lua: the node's update service, registered as ".updater".
+--
+--   skynet.newservice("updater" [, timeout])    timeout: centiseconds a service may take to answer
+--                                                (default: the `updater_timeout` config key, else 500)
+--
+-- Commands (the `lua` protocol; from the debug console: `call .updater lua update_service game_logic`):
+--   update_service(name)  send `_hotfix` to every running instance of service `name`
+--                         -> number updated, report
+--   update_module(name)   send `_reload_module(name)` to every running Lua service
+--                         -> { [":0000000a"] = { ok = bool, result = value }, ... }, report
+--   run_script(path)      run a Lua file inside the updater -> true, result | false, reason
+-- `report` is one line for an operator: "OK: ..." when everything asked for was done, else
+-- "FAILED: ..." with the reasons (scripts/hotfix.sh exits non-zero on it). Every outcome is also
+-- logged, service by service for failures.
+--
+-- As the document (更新服务代码), corrected where its version would do nothing or hang:
+--   * The launcher's LIST maps ":0000000a" to "snlua game_logic args...", so the document's
+--     `name == service_name` never matched and update_service updated nothing. A service matches
+--     when its launch line is "snlua NAME ..." (or is exactly NAME, the document's test). The
+--     addresses are strings, so they are turned into handles before `%08x`.
+--   * The services are asked all at once (skynet.request) with a time limit, instead of one
+--     skynet.call after another without one: a busy service (a handler that runs for a long
+--     time, or never answers) or a dead one is reported and does not hold up the others. A
+--     service that answers after the limit still applies the update (the message is in its
+--     mailbox); it is reported as not confirmed.
+--   * The updater does not send `_reload_module` to itself, and only Lua (snlua) services are asked.
+--   * Each command returns a report line after the document's value (see above); a service whose
+--     hook answers `false` counts as failed, with the reason it gave.
+--   * An unknown command answers `false, reason` instead of raising (the caller would only have
+--     seen "call failed").
+--   * run_script loads the file as "@path" (errors read "path:line:") in an environment of its
+--     own (globals it sets do not leak into the updater). In it, `require "skynet"` gives a copy
+--     of the API whose `start(f)` runs f at once, so that a migration script written as a
+--     service (the document's scripts/migrate_user_v2.lua, which calls skynet.start) runs inside
+--     run_script, its errors are reported to the caller, and it cannot re-start the updater;
+--     `exit` raises instead of stopping the updater.
+--
+-- Every command enters through `dispatch` below: that is the one place to check an operator's
+-- credentials (see lualib/update_auth.lua) before anything is changed.
+
+local skynet = require "skynet"
+require "skynet.manager"	-- skynet.register on Skynet
+local HotFix = require "hotfix"
+
+local TIMEOUT = tonumber((...)) or tonumber(skynet.getenv("updater_timeout") or "") or 500
+local REPORT_LIMIT = 10	-- services named in a report line; the log names them all
+
+local CMD = {}
+
+---------------------------------------------------------------------------------------------------
+-- Helpers
+
+local function handle_of(addr)
+	if type(addr) == "number" then
+		return addr
+	end
+	return tonumber(tostring(addr):match("^:(%x+)$") or "", 16)
+end
+
+-- { [":0000000a"] = "snlua name args", ... } from the launcher.
+local function running_services()
+	local launcher = skynet.localname(".launcher")
+	return skynet.call(launcher, "lua", "list")
+end
+
+-- The service name in a launcher description ("snlua game_logic 1 2" -> "game_logic").
+local function service_name_of(desc)
+	return tostring(desc):match("^snlua%s+(%S+)")
+end
+
+local function seconds(cs)
+	return string.format("%g s", cs / 100)
+end
+
+-- Sends `...` with the lua protocol to every handle at once and waits at most TIMEOUT.
+-- Returns handle -> { answer = table.pack(values) } | { error = reason }.
+local function ask_all(handles, ...)
+	local outcome = {}
+	if #handles == 0 then
+		return outcome
+	end
+	local req = skynet.request()
+	for _, handle in ipairs(handles) do
+		req:add({ handle, "lua", ... })
+	end
+	for r, resp in req:select(TIMEOUT) do
+		local handle = r[1]
+		if resp then
+			outcome[handle] = { answer = resp }
+		elseif resp == false then
+			outcome[handle] = { error = "the call failed (no such handler, it raised, or the service exited)" }
+		else
+			outcome[handle] = { error = "not running (it exited)", dead = true }
+		end
+	end
+	for _, handle in ipairs(handles) do
+		if not outcome[handle] then
+			outcome[handle] = {
+				error = "no answer within " .. seconds(TIMEOUT) .. " (busy or hung; it will apply the update when it reads the message)",
+				timeout = true,
+			}
+		end
+	end
+	return outcome
+end
+
+-- "a; b; c" with at most REPORT_LIMIT entries.
+local function join_limited(list)
+	if #list <= REPORT_LIMIT then
+		return table.concat(list, "; ")
+	end
+	return table.concat(list, "; ", 1, REPORT_LIMIT) .. string.format("; and %d more (see the log)", #list - REPORT_LIMIT)
+end
+
+local function sorted_handles(set)
+	local handles = {}
+	for handle in pairs(set) do
+		handles[#handles + 1] = handle
+	end
+	table.sort(handles)
+	return handles
+end
+
+---------------------------------------------------------------------------------------------------
+-- Commands
+
+-- 更新指定服务的代码
+function CMD.update_service(service_name)
+	if type(service_name) ~= "string" or service_name == "" then
+		return 0, "FAILED: update_service needs a service name"
+	end
+	skynet.error("开始更新服务:", service_name)
+
+	-- 查找所有运行该服务代码的实例
+	local services = running_services()
+	local targets = {}
+	for addr, desc in pairs(services) do
+		local handle = handle_of(addr)
+		if handle and (desc == service_name or service_name_of(desc) == service_name) then
+			targets[#targets + 1] = handle
+		end
+	end
+	table.sort(targets)
+	if #targets == 0 then
+		local report = "FAILED: update_service " .. service_name .. ": no running service is named " .. service_name
+		skynet.error(report)
+		return 0, report
+	end
+
+	-- 通知服务重载
+	local outcome = ask_all(targets, "_hotfix")
+	local updated = 0
+	local problems = {}
+	local failed = 0
+	for _, handle in ipairs(targets) do
+		local o = outcome[handle]
+		local err = o.error
+		if o.answer and o.answer[1] == false then
+			err = "_hotfix failed: " .. tostring(o.answer[2] or "(no reason given; see the service's log)")
+		end
+		if err then
+			skynet.error(string.format("服务 :%08x 更新失败: %s", handle, err))
+			problems[#problems + 1] = string.format(":%08x %s", handle, err)
+			if not o.dead then
+				failed = failed + 1
+			end
+		else
+			updated = updated + 1
+			skynet.error(string.format("服务 :%08x 更新成功", handle))
+		end
+	end
+
+	local report = string.format("update_service %s: %d of %d updated", service_name, updated, #targets)
+	if #problems > 0 then
+		report = report .. "; " .. join_limited(problems)
+	end
+	report = (failed == 0 and "OK: " or "FAILED: ") .. report
+	skynet.error(report)
+	return updated, report
+end
+
+-- 更新指定 Lua 模块
+function CMD.update_module(module_name)
+	if type(module_name) ~= "string" or module_name == "" then
+		return {}, "FAILED: update_module needs a module name"
+	end
+	-- 广播给所有服务重新加载模块
+	local services = running_services()
+	local self = skynet.self()
+	local targets = {}
+	for addr, desc in pairs(services) do
+		local handle = handle_of(addr)
+		if handle and handle ~= self and service_name_of(desc) then
+			targets[#targets + 1] = handle
+		end
+	end
+	table.sort(targets)
+
+	local outcome = ask_all(targets, "_reload_module", module_name)
+	local results = {}
+	local reloaded, failures, unsupported, gone = 0, {}, {}, 0
+	for _, handle in ipairs(targets) do
+		local o = outcome[handle]
+		local addr = skynet.address(handle)
+		if o.answer then
+			local ok = o.answer[1]
+			results[addr] = { ok = true, result = ok }
+			if ok == false then
+				local why = tostring(o.answer[2] or "(no reason given; see the service's log)")
+				results[addr].error = why
+				failures[#failures + 1] = addr .. " reload failed: " .. why
+			else
+				reloaded = reloaded + 1
+			end
+		else
+			results[addr] = { ok = false, result = o.error }
+			if o.timeout then
+				failures[#failures + 1] = addr .. " " .. o.error
+			elseif o.dead then
+				gone = gone + 1
+			else
+				unsupported[#unsupported + 1] = addr .. " (" .. tostring(services[addr]) .. ")"
+			end
+		end
+	end
+
+	for _, line in ipairs(failures) do
+		skynet.error("模块更新失败:", module_name, line)
+	end
+	local report = string.format("update_module %s: reloaded in %d of %d services", module_name, reloaded, #targets)
+	if #failures > 0 then
+		report = report .. string.format("; failed in %d: %s", #failures, join_limited(failures))
+	end
+	if #unsupported > 0 then
+		report = report .. string.format("; %d without a _reload_module handler", #unsupported)
+		skynet.error("模块更新: 没有 _reload_module 的服务:", table.concat(unsupported, " "))
+	end
+	if gone > 0 then
+		report = report .. string.format("; %d exited", gone)
+	end
+	local ok = #failures == 0 and reloaded > 0
+	if reloaded == 0 and #failures == 0 then
+		report = report .. " (no service could reload it)"
+	end
+	report = (ok and "OK: " or "FAILED: ") .. report
+	skynet.error(report)
+	return results, report
+end
+
+-- The environment a script runs in (see the header).
+local function script_env()
+	local api = setmetatable({}, { __index = skynet })
+	function api.start(f)
+		return f()
+	end
+	function api.exit()
+		error("an update script runs inside the updater: skynet.exit would stop the updater", 2)
+	end
+	local env = setmetatable({}, { __index = _G })
+	env._G = env
+	env.require = function(name)
+		if name == "skynet" then
+			return api
+		end
+		return require(name)
+	end
+	return env
+end
+
+-- 执行更新脚本
+function CMD.run_script(script_path)
+	if type(script_path) ~= "string" or script_path == "" then
+		return false, "无法打开脚本文件: no path given"
+	end
+	local file = io.open(script_path, "r")
+	if not file then
+		return false, "无法打开脚本文件: " .. script_path
+	end
+
+	local script = file:read("*a")
+	file:close()
+
+	local chunk, err = load(script, "@" .. script_path, "t", script_env())
+	if not chunk then
+		skynet.error("脚本编译失败:", err)
+		return false, "脚本编译失败: " .. err
+	end
+
+	local ok, result = pcall(chunk)
+	if not ok then
+		skynet.error("脚本执行失败:", script_path, result)
+		return false, "脚本执行失败: " .. tostring(result)
+	end
+
+	skynet.error("脚本执行完成:", script_path)
+	return true, result
+end
+
+---------------------------------------------------------------------------------------------------
+
+-- The single entry point of every command.
+local function dispatch(session, source, cmd, ...)
+	local f = CMD[cmd]
+	if not f then
+		local reason = "unknown updater command " .. tostring(cmd) .. " (update_service, update_module, run_script)"
+		if session ~= 0 then
+			skynet.retpack(false, reason)
+		end
+		return
+	end
+	if session ~= 0 then
+		skynet.retpack(f(...))
+	else
+		f(...)
+	end
+end
+
+skynet.start(function()
+	skynet.register(".updater")
+	skynet.dispatch("lua", dispatch)
+end)
