@@ -21,6 +21,12 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
+        // Debian's MariaDB Connector/C (apt: libmariadb-dev), for the skyhost.mysql driver.
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
         // Static inline wrappers for Lua's function-like macros, and the trampolines that keep
         // lua_error / longjmp out of Swift frames.
         .target(name: "CLuaShim", dependencies: ["CLua"]),
@@ -34,7 +40,7 @@ let package = Package(
         .target(
             name: "Skyhost",
             dependencies: [
-                "Lua", "CLua", "CSkyhostNative",
+                "Lua", "CLua", "CSkyhostNative", "CMariaDB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -48,6 +54,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // An example of a Swift program embedding a node (README: "Embedding Skyhost").
+        .executableTarget(name: "skyhost-example-host", dependencies: ["Skyhost"], path: "examples/host", exclude: ["lua"]),
         .testTarget(name: "LuaTests", dependencies: ["Lua"]),
         .testTarget(name: "SkyhostTests", dependencies: ["Skyhost"]),
     ],

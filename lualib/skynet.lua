@@ -6,28 +6,29 @@
 -- timers and sleeps are sessions too, and `skynet.fork` queues coroutines that run once the
 -- current message is done.
 --
--- Why the API is split in three files. Skyhost runs Debian's stock Lua, which cannot share
+-- Why the API is split over three files. Skyhost runs Debian's stock Lua, which cannot share
 -- compiled functions between states: every service holds its own copy of all the code it loads,
--- and every function costs heap even if it is never called. So this file holds only the core
--- that every service needs: the message loop, the pool of worker coroutines, sessions,
--- call / send / ret / retpack / response, sleep / yield / wait / wakeup / timeout / fork,
--- start / init_service, register_protocol / dispatch and the default protocols. The first time
--- a service reads a name the core does not define, skynet.lua loads
---   lualib/skynet/lazy.lua          the rest of the everyday API (address, getenv, newservice,
---                                   uniqueservice, exit, context, register, time, stat, ...), then
---   lualib/skynet/lazy_threads.lua  if the name is still missing: trace, task, uniqtask,
---                                   killthread, request / select, dispatch_unknown_*, ...
--- and the name reads as if it had always been there. The core also calls lazy_threads itself
--- for what is rare on its paths: a traced thread, a forgotten response, an unknown message,
--- sessions near the wrap of the session counter. The debug protocol (lualib/skynet/debug.lua) is
--- loaded by the first debug message. These modules get what they need of this file through the
--- table `internal` below (never through globals).
+-- and every function costs heap (and start-up time) even if it is never called. So this file
+-- holds only what every service runs: the message loop, the pool of worker coroutines, the
+-- ready queues, timers, start / init_service, send, register_protocol / dispatch and the default
+-- protocols. The first time a service reads a name that this file does not define, it loads
+--   lualib/skynet/lazy.lua          the everyday API: call, ret, retpack, response, sleep,
+--                                   yield, wait, wakeup, fork, exit, address, getenv,
+--                                   newservice, uniqueservice, context, register, time, stat, ...
+-- and, if the name is still missing,
+--   lualib/skynet/lazy_threads.lua  trace, task, uniqtask, killthread, request / select,
+--                                   dispatch_unknown_*, trace_timeout, ...
+-- after which the name reads as if it had always been there (a name neither defines stays nil,
+-- as in Skynet). The core also calls them for what is rare on its own paths: a handler that
+-- raised, a traced thread, a forgotten response, an unknown message, sessions near the wrap of
+-- the session counter. The debug protocol (lualib/skynet/debug.lua) is loaded by the first
+-- debug message. These modules see this file only through the table `internal` below.
 --
 -- Inject (lualib/skynet/inject.lua) walks the upvalues of skynet.dispatch_message and
 -- skynet.register_protocol and exposes the tables it finds by upvalue name, so the names of the
 -- state tables below (`proto`, `session_id_coroutine`, `session_coroutine_id`,
 -- `session_coroutine_address`, `unresponse`, `watching_session`, `sleep_session`, ...) are kept
--- as in Skynet: hotfix scripts written for Skynet look them up through `_U`.
+-- as in Skynet: hotfix scripts written for Skynet look them up through `_U` (and `_P.error`).
 --
 -- Where Skyhost differs from Skynet 1.8 (on purpose):
 --   * `skynet.core` has no `trace`: trace lines are formatted in Lua (lazy_threads) and written
@@ -59,8 +60,6 @@ local skynet_require = require "skynet.require"
 local csend = c.send
 local raw_resume = coroutine.resume
 local coroutine_yield = coroutine.yield
-local coroutine_running = coroutine.running
-local traceback = debug.traceback
 
 local PTYPE_RESPONSE = 1
 local PTYPE_ERROR = 7
@@ -97,19 +96,17 @@ local skynet = {
 -- State
 --
 -- `internal` is what lazy.lua, lazy_threads.lua and debug.lua see of this file: the state tables
--- (filled in at the end of the file) and these hooks, which they set and the core reads:
+-- and functions listed at the end of the file, and these fields:
+--   running_thread   the thread skynet resumed last: the skynet thread (request handler, timer,
+--       fork...) whose code is running. Coroutines of skynet.coroutine run inside it and do not
+--       change it, so skynet.ret and friends find the request of the enclosing skynet thread.
+--   init_thread   the thread running the start function, while it runs
 --   guard_send, guard_timer, guard_genid   while sessions near the wrap of the counter are
---       guarded: replacements for csend, c.intcommand("TIMEOUT") and c.genid (nil otherwise)
+--       guarded (lazy_threads): replacements for c.send, c.intcommand and c.genid (else nil)
 --   timer_create(func, ti)   while skynet.trace_timeout is on: makes the thread of a timer
 --   unknown_request, unknown_response   set by skynet.dispatch_unknown_* (nil: the defaults)
 --   info_func   set by skynet.info_func, called by the debug command INFO
---   init_thread   the thread running the start function, while it runs (set here)
 local internal = {}
-
--- The thread skynet resumed last: the skynet thread (request handler, timer, fork...) whose code
--- is running. Coroutines of skynet.coroutine run inside it and do not change it, so skynet.ret
--- and friends find the request of the enclosing skynet thread.
-local running_thread = nil
 
 local proto = {}	-- protocol classes, by name and by id
 skynet._proto = proto
@@ -121,29 +118,44 @@ local session_coroutine_tracetag = {}	-- thread -> trace tag (false: tracing for
 local unresponse = {}	-- response closure (skynet.response) -> requester, until used
 local watching_session = {}	-- session of a pending call -> the callee
 local sleep_session = {}	-- token of a sleep / wait -> its session
-local wait_session = {}	-- sessions of skynet.wait (no answer will ever come for them)
 local trace_source = {}	-- address -> trace tag announced (PTYPE_TRACE) for its next request
 
--- Tokens passed to skynet.wakeup, in order (a FIFO with explicit ends).
-local wakeup_queue = {}
-local wakeup_first, wakeup_last = 1, 0
--- Sessions of calls that failed (ERROR received, or the callee is gone), in order.
-local error_queue = {}
-local error_first, error_last = 1, 0
--- Threads created by skynet.fork, run after the current message. An entry is false when
--- skynet.killthread (or skynet.exit) took the thread out of the queue.
-local fork_queue = {}
-local fork_first, fork_last = 1, 0
+-- The ready queues. Each is a sequence that only grows (q[#q + 1] = x, also from lazy.lua) until
+-- this file has consumed every entry and empties it; an entry consumed (or withdrawn by
+-- skynet.killthread / skynet.exit) is false, so that the sequence stays whole.
+local wakeup_queue = {}	-- tokens passed to skynet.wakeup
+local wakeup_next = 1
+local error_queue = {}	-- sessions of calls that failed (ERROR received, or the callee is gone)
+local error_next = 1
+local fork_queue = {}	-- threads created by skynet.fork, run after the current message
 
--- The lazily loaded parts of the API (see the top of the file).
-local lazy_loaded, threads_loaded
-local function lazy_threads()
-	local m = threads_loaded
-	if m == nil then
-		m = require("skynet.lazy_threads")(skynet, internal)
-		threads_loaded = m
+-- The lazily loaded parts of the API: each file is run once with (skynet, internal) and returns
+-- its helpers for this file.
+local lazy_helpers, threads_helpers
+local function load_part(name)
+	local path, err = package.searchpath(name, package.path)
+	if not path then
+		error(err)
 	end
-	return m
+	return assert(loadfile(path))(skynet, internal)
+end
+
+local function lazy()
+	local helpers = lazy_helpers
+	if helpers == nil then
+		helpers = load_part "skynet.lazy"
+		lazy_helpers = helpers
+	end
+	return helpers
+end
+
+local function lazy_threads()
+	local helpers = threads_helpers
+	if helpers == nil then
+		helpers = load_part "skynet.lazy_threads"
+		threads_helpers = helpers
+	end
+	return helpers
 end
 
 function skynet.register_protocol(class)
@@ -160,7 +172,7 @@ end
 
 -- Sessions. The runtime hands them out from a counter that wraps back to 1 before 2^31. Every
 -- session the runtime picks passes through here: from GUARD_FROM on, lazy_threads guards the
--- allocation (through the guard_* hooks) until the counter has wrapped and passed every session
+-- allocation (through the guard_* fields) until the counter has wrapped and passed every session
 -- still in use, so that a session still waited on is never handed out twice.
 local GUARD_FROM = 0x7ff00000
 local function checked(session)
@@ -209,7 +221,7 @@ function park(co)
 end
 
 local function worker(...)
-	return serve(coroutine_running(), ...)
+	return serve(coroutine.running(), ...)
 end
 
 -- An idle worker from the pool, or a new one; it has not been resumed yet.
@@ -233,60 +245,30 @@ end
 -- A suspended thread that runs `f(...)` with the arguments of its next resume.
 local function co_create(f)
 	local co = take_worker()
-	raw_resume(co, deferred, f)	-- (does not change running_thread)
+	raw_resume(co, deferred, f)	-- (does not change internal.running_thread)
 	return co
 end
 
----------------------------------------------------------------------------------------------------
--- Suspend and the ready queues
-
-local function noop() end
-
 -- Called with a thread and the results of resuming it. "SUSPEND" means the thread is parked (or
 -- back in the pool): then whatever became ready meanwhile (skynet.wakeup, failed calls) runs,
--- one after the other.
+-- one after the other. Anything else (the thread raised, exited, or yielded something odd) is
+-- handled by lazy.lua.
 local function suspend(co, ok, command)
 	while true do
-		if not ok then	-- the thread raised: fail its request, if any, and raise the traceback
-			local session = session_coroutine_id[co]
-			if session then
-				if session ~= 0 then
-					local tag = session_coroutine_tracetag[co]
-					if tag then
-						lazy_threads().tracelog(tag, "error")
-					end
-					csend(session_coroutine_address[co], PTYPE_ERROR, session, "")
-				end
-				session_coroutine_id[co] = nil
-			end
-			session_coroutine_address[co] = nil
-			session_coroutine_tracetag[co] = nil
-			-- The raise leaves the ready queues undrained: an empty fork drains them afterwards.
-			skynet.fork(noop)
-			local message = traceback(co, tostring(command))
-			coroutine.close(co)
-			error(message, 0)
+		if command ~= "SUSPEND" or not ok then
+			return lazy().resumed(co, ok, command)
 		end
-		if command ~= "SUSPEND" then
-			if command == "QUIT" then	-- skynet.exit
-				coroutine.close(co)
-				return
-			elseif command == "USER" then
-				error("Call skynet.coroutine.yield out of skynet.coroutine.resume\n" .. traceback(co))
-			elseif command == nil then	-- a bare coroutine.yield(): the thread stays parked
-				return
-			end
-			error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co))
-		end
-		if wakeup_first > wakeup_last and error_first > error_last then
+		if wakeup_queue[wakeup_next] == nil and error_queue[error_next] == nil then
 			return	-- nothing ready (the common case)
 		end
-		-- The next thread made ready by skynet.wakeup, or by a failed call.
 		co = nil
-		while co == nil and wakeup_first <= wakeup_last do
-			local token = wakeup_queue[wakeup_first]
-			wakeup_queue[wakeup_first] = nil
-			wakeup_first = wakeup_first + 1
+		repeat	-- the first woken thread still asleep
+			local token = wakeup_queue[wakeup_next]
+			if token == nil then
+				break
+			end
+			wakeup_queue[wakeup_next] = false
+			wakeup_next = wakeup_next + 1
 			local session = sleep_session[token]
 			if session then
 				co = session_id_coroutine[session]
@@ -296,28 +278,37 @@ local function suspend(co, ok, command)
 						lazy_threads().tracelog(tag, "resume")
 					end
 					session_id_coroutine[session] = "BREAK"	-- its timer, if any, is now void
-					running_thread = co
+					internal.running_thread = co
 					ok, command = raw_resume(co, false, "BREAK", nil, session)
 				else
 					co = nil
 				end
 			end
-		end
-		while co == nil and error_first <= error_last do
-			local session = error_queue[error_first]
-			error_queue[error_first] = nil
-			error_first = error_first + 1
+		until co
+		while co == nil do	-- else the first failed call still waiting
+			local session = error_queue[error_next]
+			if session == nil then
+				break
+			end
+			error_queue[error_next] = false
+			error_next = error_next + 1
 			co = session_id_coroutine[session]
 			session_id_coroutine[session] = nil
 			if type(co) == "thread" then
-				running_thread = co
+				internal.running_thread = co
 				ok, command = raw_resume(co, false, nil, nil, session)
 			else
 				co = nil
 			end
 		end
-		if co == nil then
-			wakeup_first, wakeup_last, error_first, error_last = 1, 0, 1, 0
+		if co == nil then	-- both queues are consumed: empty them
+			for i = wakeup_next - 1, 1, -1 do
+				wakeup_queue[i] = nil
+			end
+			for i = error_next - 1, 1, -1 do
+				error_queue[i] = nil
+			end
+			wakeup_next, error_next = 1, 1
 			return
 		end
 	end
@@ -339,7 +330,7 @@ local function serve_request(handler, class, session, source, ...)
 	if class.trace ~= nil or trace_source[source] ~= nil then
 		lazy_threads().trace_request(co, class.trace, source)
 	end
-	running_thread = co
+	internal.running_thread = co
 	return co, raw_resume(co, handler, session, source, ...)
 end
 
@@ -356,7 +347,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 				lazy_threads().tracelog(tag, "resume")
 			end
 			session_id_coroutine[session] = nil
-			running_thread = co
+			internal.running_thread = co
 			return suspend(co, raw_resume(co, true, msg, sz, session))
 		end
 		return
@@ -392,13 +383,13 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 			csend(source, PTYPE_ERROR, session, "")
 		end
 	end
-	if fork_first <= fork_last then
+	local co = fork_queue[1]
+	if co ~= nil then
+		local i = 1
 		repeat
-			local co = fork_queue[fork_first]
-			fork_queue[fork_first] = nil
-			fork_first = fork_first + 1
 			if co then
-				running_thread = co
+				fork_queue[i] = false
+				internal.running_thread = co
 				local fork_ok, fork_err = pcall(suspend, co, raw_resume(co))
 				if not fork_ok then
 					if ok then
@@ -408,8 +399,12 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 					end
 				end
 			end
-		until fork_first > fork_last
-		fork_first, fork_last = 1, 0
+			i = i + 1
+			co = fork_queue[i]
+		until co == nil
+		for j = i - 1, 1, -1 do
+			fork_queue[j] = nil
+		end
 	end
 	if not ok then
 		error(tostring(err), 0)
@@ -417,161 +412,11 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 end
 
 ---------------------------------------------------------------------------------------------------
--- The core API
+-- The core API (the rest is in lazy.lua and lazy_threads.lua)
 
 function skynet.send(addr, typename, ...)
 	local p = proto[typename]
 	return csend(addr, p.id, 0, p.pack(...))
-end
-
--- Parks the running thread until the answer to `session` (sent to `addr`) arrives.
-local function wait_response(addr, session)
-	watching_session[session] = addr
-	session_id_coroutine[session] = running_thread
-	local ok, msg, sz = coroutine_yield "SUSPEND"
-	watching_session[session] = nil
-	if not ok then
-		error "call failed"
-	end
-	return msg, sz
-end
-
-function skynet.call(addr, typename, ...)
-	local tag = session_coroutine_tracetag[running_thread]
-	if tag then
-		lazy_threads().trace_call(tag, addr, 3)
-	end
-	local p = proto[typename]
-	local session = checked((internal.guard_send or csend)(addr, p.id, nil, p.pack(...)))
-	if session == nil then
-		error("call to invalid address " .. skynet.address(addr))
-	end
-	return p.unpack(wait_response(addr, session))
-end
-
-function skynet.ret(msg, sz)
-	msg = msg or ""
-	local co = running_thread
-	local tag = session_coroutine_tracetag[co]
-	if tag then
-		lazy_threads().tracelog(tag, "response")
-	end
-	local session = session_coroutine_id[co]
-	if session == nil then
-		error "No session"
-	end
-	session_coroutine_id[co] = nil
-	if session == 0 then	-- a send: nobody waits for an answer
-		if sz ~= nil then
-			c.trash(msg, sz)
-		end
-		return false
-	end
-	return csend(session_coroutine_address[co], PTYPE_RESPONSE, session, msg, sz) ~= nil
-end
-
-function skynet.retpack(...)
-	return skynet.ret(skynet.pack(...))
-end
-
-function skynet.response(pack)
-	pack = pack or skynet.pack
-	local co = running_thread
-	local session = session_coroutine_id[co]
-	if session == nil then
-		error("no session", 2)
-	end
-	session_coroutine_id[co] = nil
-	local address = session_coroutine_address[co]
-	if session == 0 then	-- a send: answering does nothing
-		return noop
-	end
-	local respond
-	respond = function(ok, ...)
-		if ok == "TEST" then	-- can it still answer?
-			return unresponse[respond] ~= nil
-		end
-		if not pack then
-			error "Can't response more than once"
-		end
-		local sent = false
-		if unresponse[respond] then	-- nil once the requester is gone
-			if ok then
-				sent = csend(address, PTYPE_RESPONSE, session, pack(...)) ~= nil
-			else
-				sent = csend(address, PTYPE_ERROR, session, "") ~= nil
-			end
-			unresponse[respond] = nil
-		end
-		pack = nil
-		return sent
-	end
-	unresponse[respond] = address
-	return respond
-end
-
--- Parks the running thread on `session` under `token` (for skynet.wakeup).
-local function suspend_sleep(session, token)
-	local tag = session_coroutine_tracetag[running_thread]
-	if tag then
-		lazy_threads().tracelog(tag, "sleep", 2)
-	end
-	session_id_coroutine[session] = running_thread
-	if sleep_session[token] ~= nil then
-		error("token duplicative", 2)
-	end
-	sleep_session[token] = session
-	return coroutine_yield "SUSPEND"
-end
-
-function skynet.sleep(ti, token)
-	local session = checked((internal.guard_timer or c.intcommand)("TIMEOUT", ti))
-	token = token or coroutine_running()
-	local ok, why = suspend_sleep(session, token)
-	sleep_session[token] = nil
-	if ok then
-		return
-	end
-	if why == "BREAK" then
-		return "BREAK"
-	end
-	error(why)
-end
-
-function skynet.yield()
-	return skynet.sleep(0)
-end
-
-function skynet.wait(token)
-	local session = checked((internal.guard_genid or c.genid)())
-	token = token or coroutine_running()
-	wait_session[session] = true
-	suspend_sleep(session, token)
-	wait_session[session] = nil
-	sleep_session[token] = nil
-	session_id_coroutine[session] = nil
-end
-
-function skynet.wakeup(token)
-	if sleep_session[token] then
-		wakeup_last = wakeup_last + 1
-		wakeup_queue[wakeup_last] = token
-		return true
-	end
-end
-
-function skynet.fork(func, ...)
-	local n = select("#", ...)
-	local co
-	if n == 0 then
-		co = co_create(func)
-	else
-		local args = { ... }
-		co = co_create(function() func(table.unpack(args, 1, n)) end)
-	end
-	fork_last = fork_last + 1
-	fork_queue[fork_last] = co
-	return co
 end
 
 function skynet.timeout(ti, func)
@@ -598,7 +443,7 @@ function skynet.init_service(start)
 	local ok, err = xpcall(function()
 		skynet_require.init_all()
 		start()
-	end, traceback)
+	end, debug.traceback)
 	if ok then
 		skynet.send(".launcher", "lua", "LAUNCHOK")
 	else
@@ -617,7 +462,7 @@ function skynet.start(start_func)
 end
 
 ---------------------------------------------------------------------------------------------------
--- Default protocols, the internals, and the lazily loaded parts
+-- Default protocols, the internals, and the lazily loaded names
 
 skynet.register_protocol {
 	name = "lua",
@@ -633,7 +478,7 @@ skynet.register_protocol {
 
 -- ERROR messages: session N = the call with session N failed; session 0 = the sender is gone.
 local function _error_dispatch(error_session, error_source)
-	session_coroutine_id[running_thread] = nil	-- (skynet.ignoreret)
+	session_coroutine_id[internal.running_thread] = nil	-- (skynet.ignoreret)
 	if error_session == 0 then
 		for respond, address in pairs(unresponse) do
 			if address == error_source then
@@ -642,13 +487,11 @@ local function _error_dispatch(error_session, error_source)
 		end
 		for session, address in pairs(watching_session) do
 			if address == error_source then
-				error_last = error_last + 1
-				error_queue[error_last] = session
+				error_queue[#error_queue + 1] = session
 			end
 		end
 	elseif watching_session[error_session] then
-		error_last = error_last + 1
-		error_queue[error_last] = error_session
+		error_queue[#error_queue + 1] = error_session
 	end
 end
 
@@ -681,25 +524,20 @@ internal.session_coroutine_tracetag = session_coroutine_tracetag
 internal.unresponse = unresponse
 internal.watching_session = watching_session
 internal.sleep_session = sleep_session
-internal.wait_session = wait_session
+internal.wait_session = {}	-- sessions of skynet.wait (no answer will ever come for them)
 internal.trace_source = trace_source
-internal.fork_queue = fork_queue	-- skynet.killthread / exit set a queued fork's entry to false
+internal.wakeup_queue = wakeup_queue
+internal.error_queue = error_queue
+internal.fork_queue = fork_queue
 internal.co_create = co_create
-internal.wait_response = wait_response
-internal.error_dispatch = _error_dispatch
 internal.checked = checked
+internal.error_dispatch = _error_dispatch
 internal.lazy_threads = lazy_threads
-function internal.running()
-	return running_thread
-end
 
--- Reading a name the core does not define loads lazy.lua, then lazy_threads.lua (a name that
--- neither defines stays nil, as in Skynet).
 setmetatable(skynet, {
 	__index = function(t, name)
-		if lazy_loaded == nil then
-			lazy_loaded = true
-			require("skynet.lazy")(skynet, internal)
+		if lazy_helpers == nil then
+			lazy()
 			local value = rawget(t, name)
 			if value ~= nil then
 				return value

@@ -24,8 +24,11 @@
 --     service that answers after the limit still applies the update (the message is in its
 --     mailbox); it is reported as not confirmed.
 --   * The updater does not send `_reload_module` to itself, and only Lua (snlua) services are asked.
---   * Each command returns a report line after the document's value (see above); a service whose
---     hook answers `false` counts as failed, with the reason it gave.
+--   * Each command returns a report line after the document's value (see above). A service whose
+--     hook answers `false` (or, for _hotfix, nothing) counts as failed, with the reason it gave; for
+--     update_module only `true` counts as reloaded, and a service that answers anything else (an
+--     error for an unknown command, service_mgr's `nil, "Invalid command"`) has no hook: it is
+--     listed, and is not a failure.
 --   * An unknown command answers `false, reason` instead of raising (the caller would only have
 --     seen "call failed").
 --   * run_script loads the file as "@path" (errors read "path:line:") in an environment of its
@@ -104,21 +107,30 @@ local function ask_all(handles, ...)
 	return outcome
 end
 
--- "a; b; c" with at most REPORT_LIMIT entries.
-local function join_limited(list)
-	if #list <= REPORT_LIMIT then
-		return table.concat(list, "; ")
+-- One line: the reasons of `problems` ({ addr, reason } in address order), each once, with the
+-- addresses it applies to (at most REPORT_LIMIT of them).
+local function describe(problems)
+	local order, by_reason = {}, {}
+	for _, p in ipairs(problems) do
+		local reason = tostring(p[2]):gsub("%s*\n%s*", " ")
+		local addrs = by_reason[reason]
+		if not addrs then
+			addrs = {}
+			by_reason[reason] = addrs
+			order[#order + 1] = reason
+		end
+		addrs[#addrs + 1] = p[1]
 	end
-	return table.concat(list, "; ", 1, REPORT_LIMIT) .. string.format("; and %d more (see the log)", #list - REPORT_LIMIT)
-end
-
-local function sorted_handles(set)
-	local handles = {}
-	for handle in pairs(set) do
-		handles[#handles + 1] = handle
+	local parts = {}
+	for _, reason in ipairs(order) do
+		local addrs = by_reason[reason]
+		local shown = table.concat(addrs, " ", 1, math.min(#addrs, REPORT_LIMIT))
+		if #addrs > REPORT_LIMIT then
+			shown = shown .. string.format(" and %d more", #addrs - REPORT_LIMIT)
+		end
+		parts[#parts + 1] = shown .. ": " .. reason
 	end
-	table.sort(handles)
-	return handles
+	return table.concat(parts, "; ")
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -155,12 +167,12 @@ function CMD.update_service(service_name)
 	for _, handle in ipairs(targets) do
 		local o = outcome[handle]
 		local err = o.error
-		if o.answer and o.answer[1] == false then
+		if o.answer and not o.answer[1] then
 			err = "_hotfix failed: " .. tostring(o.answer[2] or "(no reason given; see the service's log)")
 		end
 		if err then
 			skynet.error(string.format("服务 :%08x 更新失败: %s", handle, err))
-			problems[#problems + 1] = string.format(":%08x %s", handle, err)
+			problems[#problems + 1] = { skynet.address(handle), err }
 			if not o.dead then
 				failed = failed + 1
 			end
@@ -172,7 +184,7 @@ function CMD.update_service(service_name)
 
 	local report = string.format("update_service %s: %d of %d updated", service_name, updated, #targets)
 	if #problems > 0 then
-		report = report .. "; " .. join_limited(problems)
+		report = report .. "; " .. describe(problems)
 	end
 	report = (failed == 0 and "OK: " or "FAILED: ") .. report
 	skynet.error(report)
@@ -205,17 +217,19 @@ function CMD.update_module(module_name)
 		if o.answer then
 			local ok = o.answer[1]
 			results[addr] = { ok = true, result = ok }
-			if ok == false then
+			if ok == true then
+				reloaded = reloaded + 1
+			elseif ok == false then
 				local why = tostring(o.answer[2] or "(no reason given; see the service's log)")
 				results[addr].error = why
-				failures[#failures + 1] = addr .. " reload failed: " .. why
-			else
-				reloaded = reloaded + 1
+				failures[#failures + 1] = { addr, "reload failed: " .. why }
+			else	-- answered, but not as a _reload_module hook does (e.g. "Invalid command")
+				unsupported[#unsupported + 1] = addr .. " (" .. tostring(services[addr]) .. ")"
 			end
 		else
 			results[addr] = { ok = false, result = o.error }
 			if o.timeout then
-				failures[#failures + 1] = addr .. " " .. o.error
+				failures[#failures + 1] = { addr, o.error }
 			elseif o.dead then
 				gone = gone + 1
 			else
@@ -224,12 +238,12 @@ function CMD.update_module(module_name)
 		end
 	end
 
-	for _, line in ipairs(failures) do
-		skynet.error("模块更新失败:", module_name, line)
+	for _, f in ipairs(failures) do
+		skynet.error("模块更新失败:", module_name, f[1], f[2])
 	end
 	local report = string.format("update_module %s: reloaded in %d of %d services", module_name, reloaded, #targets)
 	if #failures > 0 then
-		report = report .. string.format("; failed in %d: %s", #failures, join_limited(failures))
+		report = report .. string.format("; failed in %d: %s", #failures, describe(failures))
 	end
 	if #unsupported > 0 then
 		report = report .. string.format("; %d without a _reload_module handler", #unsupported)

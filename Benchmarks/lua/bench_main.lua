@@ -92,8 +92,61 @@ function benches.spawn()
     return rate, "spawns/s"
 end
 
+-- inject: 1,000 successive debug RUN of a small hotfix (what the console's inject sends) into
+-- one service, bench_inject.lua, once holding nothing and once holding a 30 MiB heap; the median
+-- time of one inject. The small service's figure is the bench's value, the 30 MiB one is logged
+-- as inject_30MiB.
+local INJECT_HOTFIX = [[
+local handles = _P.lua.handles
+local n = ...
+handles.foo = function() return n end
+print("patched", n)
+]]
+
+local function inject_median(heap_mib)
+    local n = math.max(1, math.floor(1000 * SCALE))
+    local target = skynet.newservice("bench_inject", heap_mib)
+    local times = {}
+    for i = 1, n do
+        local start = skynet.hpc()
+        local ok, output = skynet.call(target, "debug", "RUN", INJECT_HOTFIX, "bench_hotfix.lua", i)
+        times[i] = skynet.hpc() - start
+        assert(ok and output == "patched\t" .. i, output)
+    end
+    assert(skynet.call(target, "lua", "foo") == n, "the hotfix did not take")
+    local heap_kib = skynet.call(target, "lua", "heap")
+    skynet.kill(target)
+    return median(times), heap_kib
+end
+
+local inject_30mib = {}
+function benches.inject()
+    local big, heap_kib = inject_median(30)
+    inject_30mib[#inject_30mib + 1] = big
+    skynet.error(string.format("BENCH inject_30MiB round %d: %.0f ns/inject (target heap %.1f MiB)",
+        #inject_30mib, big, heap_kib / 1024))
+    return inject_median(0), "ns/inject"
+end
+
+-- reload: the updater's update_module of one module in 1,000 services (bench_reload.lua), timed
+-- until every service has acknowledged; every round checks that each service runs the new version.
+local reload_driver, reload_rounds = nil, 0
+function benches.reload()
+    local n = math.max(1, math.floor(1000 * SCALE))
+    reload_driver = reload_driver or skynet.newservice("bench_reload", n)
+    reload_rounds = reload_rounds + 1
+    local us, acknowledged, current = skynet.call(reload_driver, "lua", "run", reload_rounds)
+    assert(acknowledged == n and current == n, string.format(
+        "reload: %d of %d services acknowledged, %d run the new code", acknowledged, n, current))
+    if reload_rounds == ROUNDS then
+        skynet.call(reload_driver, "lua", "stop")
+        skynet.kill(reload_driver)
+    end
+    return us, "us/reload of " .. n .. " services"
+end
+
 skynet.start(function()
-    local order = { "call", "send", "fanin", "spawn" }
+    local order = { "call", "send", "fanin", "spawn", "inject", "reload" }
     local medians = {}
     for _, name in ipairs(order) do
         if not ONLY or ONLY == name then
@@ -107,6 +160,9 @@ skynet.start(function()
             medians[#medians + 1] = string.format("MEDIAN %s %.0f %s", name, median(results), unit)
             if name == "spawn" then
                 medians[#medians + 1] = string.format("FIRST-ROUND rss_per_idle_service %.1f KiB", rss_per_service)
+            end
+            if name == "inject" then
+                medians[#medians + 1] = string.format("MEDIAN inject_30MiB %.0f ns/inject", median(inject_30mib))
             end
         end
     end

@@ -12,5 +12,7 @@ extension NativeModule {
     /// Every native module a node offers its Lua services. One line per module.
     static let all: [NativeModule] = [
         SocketDriverModule.module,
+        MySQLModule.module,
+        CryptModule.module,
     ]
 }
