@@ -31,7 +31,7 @@ final class CodeCache: Sendable {
         }
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Locked<[String: Entry]>([:])
 
     /// The entry for `path` if it was compiled from exactly `source`.
     func lookup(path: String, source: UnsafeRawBufferPointer) -> Entry? {

@@ -5,7 +5,7 @@ import Synchronization
 /// Handles are handed out in increasing order starting at 1, harbor id in the top byte, and are
 /// not reused until the 24-bit index wraps, so an old address never reaches a new service.
 final class HandleTable: Sendable {
-    private struct State: ~Copyable {
+    private struct State {
         var slots: [Service?] = Array(repeating: nil, count: 16)
         var nextIndex: UInt32 = 1
         var names: [String: UInt32] = [:]
@@ -14,7 +14,7 @@ final class HandleTable: Sendable {
     }
 
     private let harborBits: UInt32
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(harbor: UInt32) {
         harborBits = (harbor & 0xff) << ServiceAddress.harborShift

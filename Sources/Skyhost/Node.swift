@@ -10,7 +10,7 @@ public final class Node: @unchecked Sendable {
     let handles: HandleTable
     let scheduler = Scheduler()
     private(set) var timer: TimerQueue!
-    private let environment: Mutex<[String: String]>
+    private let environment: Locked<[String: String]>
     let startNanoseconds = monotonicNanoseconds()
     /// Seconds since 1970 at start (Skynet's `starttime`).
     let startTime = Int(Date().timeIntervalSince1970)
@@ -21,7 +21,7 @@ public final class Node: @unchecked Sendable {
     private var bootstrapName = ""
     private var bootFinished = false
     private let monitor: Monitor
-    private let endpoint = Mutex<(Service, HostEndpoint)?>(nil)
+    private let endpoint = Locked<(Service, HostEndpoint)?>(nil)
     /// Compiled code shared by the node's Lua services, validated by content on every load.
     let codeCache = CodeCache()
     /// Modules written in Swift that every Lua service can `require`.
@@ -36,7 +36,7 @@ public final class Node: @unchecked Sendable {
         self.configuration = configuration
         self.output = output
         handles = HandleTable(harbor: configuration.harbor)
-        environment = Mutex(configuration.resolvedEnvironment())
+        environment = Locked(configuration.resolvedEnvironment())
         let interval = UInt64(configuration.environment["monitor_interval"] ?? "") ?? 500
         monitor = Monitor(intervalNanoseconds: max(1, interval) * 10_000_000)
         nativeModules = NativeModule.all
@@ -48,8 +48,9 @@ public final class Node: @unchecked Sendable {
     /// Starts the workers, the timer, the logger (`:00000001`) and the bootstrap service
     /// (`:00000002`), which launches the rest as Skynet does, and returns once the bootstrap has
     /// finished: `.launcher` and the other system services are up and the start service's start
-    /// function has returned. Throws `bootstrapFailed` when the node stops during boot (the start
-    /// service is missing or raised); `wait()` then gives the exit status.
+    /// function has returned, or once the node has stopped if a service called `skynet.abort()`
+    /// during boot. Throws `bootstrapFailed` when the node fails during boot (the start service is
+    /// missing or raised); `wait()` then gives the exit status.
     public func start() throws {
         try stateLock.withLock {
             guard phase == .created else { throw NodeError.alreadyStarted }
@@ -77,8 +78,11 @@ public final class Node: @unchecked Sendable {
             return bootFinished
         }
         if !booted {
+            // Stopped during boot: a failure unless a service deliberately aborted (status 0).
             let status = wait()
-            throw NodeError.bootstrapFailed("the node stopped while booting (exit status \(status)); see the log")
+            if status != 0 {
+                throw NodeError.bootstrapFailed("the node stopped while booting (exit status \(status)); see the log")
+            }
         }
     }
 
@@ -268,9 +272,7 @@ public final class Node: @unchecked Sendable {
         batch.reserveCapacity(Scheduler.batchLimit)
         var current = scheduler.next(for: index)
         while let service = current {
-            service.runningOn = activity
             let more = run(service, batch: &batch, activity: activity)
-            service.runningOn = nil
             if let readied = activity.takeNext() {
                 if more { scheduler.schedule(service) }
                 current = readied
@@ -294,9 +296,13 @@ public final class Node: @unchecked Sendable {
             log(source: service.handle, "May overload, message queue length = \(overload)")
         }
         guard taken else { return false }
+        // Cleared again before the mailbox is released below: from then on another worker may
+        // own the service.
+        service.runningOn = activity
         for (i, message) in batch.enumerated() {
             if service.killed.load(ordering: .acquiring) || service.exitRequested {
                 for m in batch[i...] { bounce(m, from: service) }
+                service.runningOn = nil
                 retire(service)
                 return false
             }
@@ -314,6 +320,7 @@ public final class Node: @unchecked Sendable {
             service.messagesDispatched += 1
             message.release()
         }
+        service.runningOn = nil
         if service.killed.load(ordering: .acquiring) || service.exitRequested {
             retire(service)
             return false

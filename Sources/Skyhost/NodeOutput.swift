@@ -22,7 +22,7 @@ public struct NodeOutput: Sendable {
     )
 }
 
-private let standardOutputLock = Mutex(())
+private let standardOutputLock = Locked(())
 
 func writeStandardOutput(_ text: String) {
     standardOutputLock.withLock { _ in

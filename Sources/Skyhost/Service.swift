@@ -34,7 +34,7 @@ final class Service: @unchecked Sendable {
         didSet { signalTarget.withLock { $0 = body as? LuaServiceBody } }
     }
     /// The body, readable from any thread for `signal`; cleared before the body is closed.
-    let signalTarget = Mutex<LuaServiceBody?>(nil)
+    let signalTarget = Locked<LuaServiceBody?>(nil)
     var exitRequested = false
     /// The worker running the service now (nil when it is not running).
     var runningOn: WorkerActivity?
@@ -43,7 +43,7 @@ final class Service: @unchecked Sendable {
     var messagesDispatched: Int = 0
     var cpuNanoseconds: UInt64 = 0
     /// Set by `logon`: every message received is appended to a file (read by the owner).
-    let messageLog = Mutex<MessageLog?>(nil)
+    let messageLog = Locked<MessageLog?>(nil)
     /// Whether `messageLog` is set, checked on every message without taking the lock.
     let isLogging = Atomic<Bool>(false)
 

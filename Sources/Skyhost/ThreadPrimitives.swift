@@ -64,6 +64,32 @@ final class Lock: @unchecked Sendable {
     }
 }
 
+/// A value guarded by a pthread mutex.
+///
+/// Used instead of `Synchronization.Mutex` because ThreadSanitizer understands pthread locks
+/// (Mutex's futex is invisible to it, so every access under it would be reported as a race).
+final class Locked<Value>: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    @inline(__always)
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}
+
 /// Nanoseconds on the monotonic clock.
 func monotonicNanoseconds() -> UInt64 {
     var ts = timespec()

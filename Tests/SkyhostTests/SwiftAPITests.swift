@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// The Swift API for hosts: every entry point, including its errors.
-@Suite struct SwiftAPITests {
+@Suite(.serialized) struct SwiftAPITests {
     static let counter = """
         local skynet = require "skynet"
         local count = 0

@@ -12,7 +12,7 @@ final class HostEndpoint: ServiceBody, @unchecked Sendable {
         var closed = false
     }
 
-    private let pending = Mutex(Pending())
+    private let pending = Locked(Pending())
 
     /// Registers a continuation and returns its session, or nil when the node has stopped.
     func register(_ continuation: CheckedContinuation<[LuaValue], Error>) -> Int32? {

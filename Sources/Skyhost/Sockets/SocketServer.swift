@@ -39,7 +39,7 @@ final class SocketServer: Sendable {
     /// Write-buffer size at which the owner is first warned (doubles after each warning).
     static let warningSize = 1 << 20
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var group: MultiThreadedEventLoopGroup?
