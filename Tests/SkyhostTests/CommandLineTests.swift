@@ -106,4 +106,31 @@ import Testing
             #expect(result.stdout.contains(word), "\(word)")
         }
     }
+
+    @Test func sigtermStopsTheNodeCleanly() throws {
+        let folder = try ServiceFolder(["main.lua": """
+            local skynet = require "skynet"
+            skynet.start(function()
+                skynet.fork(function() while true do skynet.sleep(100) end end)
+                skynet.error("ready")
+            end)
+            """])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--path", folder.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        var seen = ""
+        while !seen.contains("[:00000008] ready") {
+            let chunk = out.fileHandleForReading.availableData  // blocks until output or EOF
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(seen.contains("[:00000008] ready"))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 128 + SIGTERM)
+    }
 }
