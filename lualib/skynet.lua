@@ -9,14 +9,14 @@
 -- Why the API is split over three files. Skyhost runs Debian's stock Lua, which cannot share
 -- compiled functions between states: every service holds its own copy of all the code it loads,
 -- and every function costs heap (and start-up time) even if it is never called. So this file
--- holds only what every service runs: the message loop, the pool of worker coroutines, the
--- ready queues, timers, start / init_service, send, register_protocol / dispatch and the default
--- protocols. The first time a service reads a name that this file does not define, it loads
---   lualib/skynet/lazy.lua          the everyday API: call, ret, retpack, response, sleep,
---                                   yield, wait, wakeup, fork, exit, address, getenv,
---                                   newservice, uniqueservice, context, register, time, stat, ...
+-- holds only what every service runs: the message loop, the pool of worker coroutines, timers,
+-- start / init_service, register_protocol and the default protocols. The first time a service
+-- reads a name that this file does not define, it loads
+--   lualib/skynet/lazy.lua          the everyday API: send, call, ret, retpack, response,
+--                                   dispatch, sleep, yield, wait, wakeup, fork, exit, address,
+--                                   getenv, newservice, uniqueservice, register, time, stat, ...
 -- and, if the name is still missing,
---   lualib/skynet/lazy_threads.lua  trace, task, uniqtask, killthread, request / select,
+--   lualib/skynet/lazy_rare.lua  trace, task, uniqtask, killthread, request / select,
 --                                   dispatch_unknown_*, trace_timeout, ...
 -- after which the name reads as if it had always been there (a name neither defines stays nil,
 -- as in Skynet). The core also calls them for what is rare on its own paths: a handler that
@@ -25,13 +25,15 @@
 -- debug message. These modules see this file only through the table `internal` below.
 --
 -- Inject (lualib/skynet/inject.lua) walks the upvalues of skynet.dispatch_message and
--- skynet.register_protocol and exposes the tables it finds by upvalue name, so the names of the
--- state tables below (`proto`, `session_id_coroutine`, `session_coroutine_id`,
--- `session_coroutine_address`, `unresponse`, `watching_session`, `sleep_session`, ...) are kept
--- as in Skynet: hotfix scripts written for Skynet look them up through `_U` (and `_P.error`).
+-- skynet.register_protocol and exposes the tables it finds by upvalue name (`proto` is an upvalue
+-- of register_protocol), then adds the state tables of `internal` under the same names for those
+-- the walk did not reach (the ones only lazy.lua's functions use). So the names of the state
+-- tables (`proto`, `session_id_coroutine`, `session_coroutine_id`, `session_coroutine_address`,
+-- `unresponse`, `watching_session`, `sleep_session`, ...) are kept as in Skynet: hotfix scripts
+-- written for Skynet look them up through `_U`.
 --
 -- Where Skyhost differs from Skynet 1.8 (on purpose):
---   * `skynet.core` has no `trace`: trace lines are formatted in Lua (lazy_threads) and written
+--   * `skynet.core` has no `trace`: trace lines are formatted in Lua (lazy_rare) and written
 --     with skynet.error, in Skynet's shape `<TRACE tag> <ns> text : source:line ...`.
 --   * `skynet.core` has no `harbor`: skynet.harbor(addr) answers (addr >> 24, false), which is
 --     what Skynet answers in a single node.
@@ -61,8 +63,8 @@ local csend = c.send
 local raw_resume = coroutine.resume
 local coroutine_yield = coroutine.yield
 
-local PTYPE_RESPONSE = 1
-local PTYPE_ERROR = 7
+local PTYPE_RESPONSE <const> = 1
+local PTYPE_ERROR <const> = 7
 
 local skynet = {
 	PTYPE_TEXT = 0,
@@ -95,65 +97,49 @@ local skynet = {
 ---------------------------------------------------------------------------------------------------
 -- State
 --
--- `internal` is what lazy.lua, lazy_threads.lua and debug.lua see of this file: the state tables
+-- `internal` is what lazy.lua, lazy_rare.lua and debug.lua see of this file: the state tables
 -- and functions listed at the end of the file, and these fields:
 --   running_thread   the thread skynet resumed last: the skynet thread (request handler, timer,
 --       fork...) whose code is running. Coroutines of skynet.coroutine run inside it and do not
 --       change it, so skynet.ret and friends find the request of the enclosing skynet thread.
 --   init_thread   the thread running the start function, while it runs
 --   guard_send, guard_timer, guard_genid   while sessions near the wrap of the counter are
---       guarded (lazy_threads): replacements for c.send, c.intcommand and c.genid (else nil)
+--       guarded (lazy_rare): replacements for c.send, c.intcommand and c.genid (else nil)
 --   timer_create(func, ti)   while skynet.trace_timeout is on: makes the thread of a timer
---   unknown_request, unknown_response   set by skynet.dispatch_unknown_* (nil: the defaults)
 --   info_func   set by skynet.info_func, called by the debug command INFO
 local internal = {}
 
 local proto = {}	-- protocol classes, by name and by id
 skynet._proto = proto
 
+-- (lazy.lua adds unresponse, watching_session, sleep_session and wait_session to `internal`.)
 local session_id_coroutine = {}	-- session I wait on -> thread, or "BREAK" (drop its answer)
 local session_coroutine_id = {}	-- thread serving a request -> the request's session
 local session_coroutine_address = {}	-- thread serving a request -> the requester
 local session_coroutine_tracetag = {}	-- thread -> trace tag (false: tracing forced off)
-local unresponse = {}	-- response closure (skynet.response) -> requester, until used
-local watching_session = {}	-- session of a pending call -> the callee
-local sleep_session = {}	-- token of a sleep / wait -> its session
 local trace_source = {}	-- address -> trace tag announced (PTYPE_TRACE) for its next request
 
--- The ready queues. Each is a sequence that only grows (q[#q + 1] = x, also from lazy.lua) until
--- this file has consumed every entry and empties it; an entry consumed (or withdrawn by
--- skynet.killthread / skynet.exit) is false, so that the sequence stays whole.
+-- The ready queues. Each is a sequence that only grows (q[#q + 1] = x) until lazy.lua has
+-- consumed every entry and empties it; an entry consumed (or withdrawn by skynet.killthread /
+-- skynet.exit) is false, so that the sequence stays whole. Empty, they cost the core nothing but
+-- a look at their first entry; lazy.lua does the rest.
 local wakeup_queue = {}	-- tokens passed to skynet.wakeup
-local wakeup_next = 1
 local error_queue = {}	-- sessions of calls that failed (ERROR received, or the callee is gone)
-local error_next = 1
 local fork_queue = {}	-- threads created by skynet.fork, run after the current message
 
--- The lazily loaded parts of the API: each file is run once with (skynet, internal) and returns
--- its helpers for this file.
-local lazy_helpers, threads_helpers
-local function load_part(name)
-	local path, err = package.searchpath(name, package.path)
-	if not path then
-		error(err)
-	end
-	return assert(loadfile(path))(skynet, internal)
-end
-
-local function lazy()
-	local helpers = lazy_helpers
+-- The lazily loaded parts of the API ("skynet.lazy", "skynet.lazy_rare"): each file is run
+-- once with (skynet, internal) and returns its helpers for the core. While it runs, it must not
+-- read a name that skynet does not define yet.
+local parts = {}
+local function part(name)
+	local helpers = parts[name]
 	if helpers == nil then
-		helpers = load_part "skynet.lazy"
-		lazy_helpers = helpers
-	end
-	return helpers
-end
-
-local function lazy_threads()
-	local helpers = threads_helpers
-	if helpers == nil then
-		helpers = load_part "skynet.lazy_threads"
-		threads_helpers = helpers
+		local path, err = package.searchpath(name, package.path)
+		if not path then
+			error(err)
+		end
+		helpers = assert(loadfile(path))(skynet, internal)
+		parts[name] = helpers
 	end
 	return helpers
 end
@@ -170,17 +156,12 @@ function skynet.register_protocol(class)
 	proto[id] = class
 end
 
--- Sessions. The runtime hands them out from a counter that wraps back to 1 before 2^31. Every
--- session the runtime picks passes through here: from GUARD_FROM on, lazy_threads guards the
--- allocation (through the guard_* fields) until the counter has wrapped and passed every session
--- still in use, so that a session still waited on is never handed out twice.
-local GUARD_FROM = 0x7ff00000
-local function checked(session)
-	if session and session >= GUARD_FROM then
-		lazy_threads().start_guard(session)
-	end
-	return session
-end
+-- Sessions. The runtime hands them out from a counter that wraps back to 1 before 2^31. From
+-- GUARD_FROM on, lazy_rare guards the allocation (through the guard_* fields) until the
+-- counter has wrapped and passed every session still in use, so that a session still waited on
+-- is never handed out twice. Every session the runtime picks is checked (here in
+-- skynet.timeout, by lazy.lua's `checked` elsewhere).
+local GUARD_FROM <const> = 0x7ff00000
 
 ---------------------------------------------------------------------------------------------------
 -- Worker coroutines
@@ -203,12 +184,12 @@ local function serve(co, task, ...)
 	local session = session_coroutine_id[co]
 	if session ~= nil then	-- a send left unanswered (normal), or a call (reported)
 		if session ~= 0 then
-			lazy_threads().forgot_response(co, task, session)
+			part("skynet.lazy_rare").forgot_response(co, task, session)
 		end
 		session_coroutine_id[co] = nil
 	end
 	if session_coroutine_tracetag[co] ~= nil then
-		lazy_threads().trace_end(co)
+		part("skynet.lazy_rare").trace_end(co)
 	end
 	session_coroutine_address[co] = nil
 	return park(co)
@@ -224,93 +205,33 @@ local function worker(...)
 	return serve(coroutine.running(), ...)
 end
 
--- An idle worker from the pool, or a new one; it has not been resumed yet.
-local function take_worker()
-	while pool_size > 0 do
-		local co = coroutine_pool[pool_size]
-		coroutine_pool[pool_size] = nil
-		pool_size = pool_size - 1
-		if co then
-			return co
-		end
-	end
-	return coroutine.create(worker)
-end
-
 -- The task of a worker made by co_create: runs f with the arguments of the worker's next resume.
 local function deferred(f)
 	return f(coroutine_yield "SUSPEND")
 end
 
--- A suspended thread that runs `f(...)` with the arguments of its next resume.
+-- A suspended thread that runs `f(...)` with the arguments of its next resume: an idle worker
+-- from the pool (an entry the collector took is nil: then a new one), given `deferred`.
 local function co_create(f)
-	local co = take_worker()
+	local co
+	if pool_size > 0 then
+		co = coroutine_pool[pool_size]
+		coroutine_pool[pool_size] = nil
+		pool_size = pool_size - 1
+	end
+	if not co then
+		co = coroutine.create(worker)
+	end
 	raw_resume(co, deferred, f)	-- (does not change internal.running_thread)
 	return co
 end
 
 -- Called with a thread and the results of resuming it. "SUSPEND" means the thread is parked (or
--- back in the pool): then whatever became ready meanwhile (skynet.wakeup, failed calls) runs,
--- one after the other. Anything else (the thread raised, exited, or yielded something odd) is
--- handled by lazy.lua.
+-- back in the pool). Anything else (the thread raised, exited, or yielded something odd), and
+-- threads made ready meanwhile (skynet.wakeup, failed calls), are handled by lazy.lua.
 local function suspend(co, ok, command)
-	while true do
-		if command ~= "SUSPEND" or not ok then
-			return lazy().resumed(co, ok, command)
-		end
-		if wakeup_queue[wakeup_next] == nil and error_queue[error_next] == nil then
-			return	-- nothing ready (the common case)
-		end
-		co = nil
-		repeat	-- the first woken thread still asleep
-			local token = wakeup_queue[wakeup_next]
-			if token == nil then
-				break
-			end
-			wakeup_queue[wakeup_next] = false
-			wakeup_next = wakeup_next + 1
-			local session = sleep_session[token]
-			if session then
-				co = session_id_coroutine[session]
-				if type(co) == "thread" then
-					local tag = session_coroutine_tracetag[co]
-					if tag then
-						lazy_threads().tracelog(tag, "resume")
-					end
-					session_id_coroutine[session] = "BREAK"	-- its timer, if any, is now void
-					internal.running_thread = co
-					ok, command = raw_resume(co, false, "BREAK", nil, session)
-				else
-					co = nil
-				end
-			end
-		until co
-		while co == nil do	-- else the first failed call still waiting
-			local session = error_queue[error_next]
-			if session == nil then
-				break
-			end
-			error_queue[error_next] = false
-			error_next = error_next + 1
-			co = session_id_coroutine[session]
-			session_id_coroutine[session] = nil
-			if type(co) == "thread" then
-				internal.running_thread = co
-				ok, command = raw_resume(co, false, nil, nil, session)
-			else
-				co = nil
-			end
-		end
-		if co == nil then	-- both queues are consumed: empty them
-			for i = wakeup_next - 1, 1, -1 do
-				wakeup_queue[i] = nil
-			end
-			for i = error_next - 1, 1, -1 do
-				error_queue[i] = nil
-			end
-			wakeup_next, error_next = 1, 1
-			return
-		end
+	if command ~= "SUSPEND" or not ok or wakeup_queue[1] ~= nil or error_queue[1] ~= nil then
+		return part("skynet.lazy").suspend(co, ok, command)
 	end
 end
 
@@ -324,11 +245,19 @@ local unpacking = false
 -- Starts the thread serving a request; the arguments after `source` are the unpacked payload.
 local function serve_request(handler, class, session, source, ...)
 	unpacking = false
-	local co = take_worker()
+	local co
+	if pool_size > 0 then	-- an idle worker (as in co_create)
+		co = coroutine_pool[pool_size]
+		coroutine_pool[pool_size] = nil
+		pool_size = pool_size - 1
+	end
+	if not co then
+		co = coroutine.create(worker)
+	end
 	session_coroutine_id[co] = session
 	session_coroutine_address[co] = source
 	if class.trace ~= nil or trace_source[source] ~= nil then
-		lazy_threads().trace_request(co, class.trace, source)
+		part("skynet.lazy_rare").trace_request(co, class.trace, source)
 	end
 	internal.running_thread = co
 	return co, raw_resume(co, handler, session, source, ...)
@@ -340,11 +269,11 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		if co == "BREAK" then
 			session_id_coroutine[session] = nil
 		elseif co == nil then
-			(internal.unknown_response or lazy_threads().unknown_response)(session, source, msg, sz)
+			return part("skynet.lazy_rare").stray(prototype, msg, sz, session, source)
 		else
 			local tag = session_coroutine_tracetag[co]
 			if tag then
-				lazy_threads().tracelog(tag, "resume")
+				part("skynet.lazy_rare").tracelog(tag, "resume")
 			end
 			session_id_coroutine[session] = nil
 			internal.running_thread = co
@@ -354,20 +283,8 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	end
 	local class = proto[prototype]
 	local handler = class and class.dispatch
-	if handler == nil then
-		if class then
-			trace_source[source] = nil
-		elseif prototype == 12 then	-- PTYPE_TRACE: the next request from `source` is traced
-			trace_source[source] = c.tostring(msg, sz)
-			return
-		end
-		if session ~= 0 then
-			csend(source, PTYPE_ERROR, session, "")
-		else
-			(internal.unknown_request or lazy_threads().unknown_request)(session, source, msg, sz,
-				class and class.name or prototype)
-		end
-		return
+	if handler == nil then	-- (and PTYPE_TRACE)
+		return part("skynet.lazy_rare").stray(prototype, msg, sz, session, source, class)
 	end
 	unpacking = true
 	return suspend(serve_request(handler, class, session, source, class.unpack(msg, sz)))
@@ -383,28 +300,8 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 			csend(source, PTYPE_ERROR, session, "")
 		end
 	end
-	local co = fork_queue[1]
-	if co ~= nil then
-		local i = 1
-		repeat
-			if co then
-				fork_queue[i] = false
-				internal.running_thread = co
-				local fork_ok, fork_err = pcall(suspend, co, raw_resume(co))
-				if not fork_ok then
-					if ok then
-						ok, err = false, tostring(fork_err)
-					else
-						err = tostring(err) .. "\n" .. tostring(fork_err)
-					end
-				end
-			end
-			i = i + 1
-			co = fork_queue[i]
-		until co == nil
-		for j = i - 1, 1, -1 do
-			fork_queue[j] = nil
-		end
+	if fork_queue[1] ~= nil then
+		ok, err = part("skynet.lazy").run_forks(ok, err)
 	end
 	if not ok then
 		error(tostring(err), 0)
@@ -412,43 +309,32 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 end
 
 ---------------------------------------------------------------------------------------------------
--- The core API (the rest is in lazy.lua and lazy_threads.lua)
-
-function skynet.send(addr, typename, ...)
-	local p = proto[typename]
-	return csend(addr, p.id, 0, p.pack(...))
-end
+-- The core API (the rest is in lazy.lua and lazy_rare.lua)
 
 function skynet.timeout(ti, func)
-	local session = checked((internal.guard_timer or c.intcommand)("TIMEOUT", ti))
+	local session = (internal.guard_timer or c.intcommand)("TIMEOUT", ti)
+	if session >= GUARD_FROM then
+		part("skynet.lazy_rare").start_guard(session)
+	end
 	local co = (internal.timer_create or co_create)(func, ti)
 	assert(session_id_coroutine[session] == nil, "timer session already in use")
 	session_id_coroutine[session] = co
 	return co	-- for debugging
 end
 
-function skynet.dispatch(typename, func)
-	local p = proto[typename]
-	if func then
-		local previous = p.dispatch
-		p.dispatch = func
-		return previous
-	end
-	return p and p.dispatch
-end
-
 -- Runs the start function (after the skynet.init functions of the modules required by the main
 -- chunk) and tells the launcher how it went, so that newservice returns or fails.
 function skynet.init_service(start)
-	local ok, err = xpcall(function()
-		skynet_require.init_all()
-		start()
-	end, debug.traceback)
+	local ok, err = xpcall(skynet_require.init_all, debug.traceback)
 	if ok then
-		skynet.send(".launcher", "lua", "LAUNCHOK")
+		ok, err = xpcall(start, debug.traceback)
+	end
+	internal.init_thread = nil
+	if ok then
+		csend(".launcher", skynet.PTYPE_LUA, 0, c.pack("LAUNCHOK"))
 	else
-		skynet.error("init service failed: " .. tostring(err))
-		skynet.send(".launcher", "lua", "ERROR")
+		c.error("init service failed: " .. tostring(err))
+		csend(".launcher", skynet.PTYPE_LUA, 0, c.pack("ERROR"))
 		skynet.exit()
 	end
 end
@@ -457,7 +343,6 @@ function skynet.start(start_func)
 	c.callback(skynet.dispatch_message)
 	internal.init_thread = skynet.timeout(0, function()
 		skynet.init_service(start_func)
-		internal.init_thread = nil
 	end)
 end
 
@@ -476,30 +361,17 @@ skynet.register_protocol {
 	id = skynet.PTYPE_RESPONSE,
 }
 
--- ERROR messages: session N = the call with session N failed; session 0 = the sender is gone.
-local function _error_dispatch(error_session, error_source)
-	session_coroutine_id[internal.running_thread] = nil	-- (skynet.ignoreret)
-	if error_session == 0 then
-		for respond, address in pairs(unresponse) do
-			if address == error_source then
-				unresponse[respond] = nil
-			end
-		end
-		for session, address in pairs(watching_session) do
-			if address == error_source then
-				error_queue[#error_queue + 1] = session
-			end
-		end
-	elseif watching_session[error_session] then
-		error_queue[#error_queue + 1] = error_session
-	end
-end
-
+-- ERROR messages (a call failed, or a service I call or answer is gone) matter only to services
+-- that call or hold responses, which lazy.lua serves: its error_dispatch replaces this one.
 skynet.register_protocol {
 	name = "error",
 	id = skynet.PTYPE_ERROR,
 	unpack = function(...) return ... end,
-	dispatch = _error_dispatch,
+	dispatch = function(...)
+		local dispatch = part("skynet.lazy").error_dispatch
+		proto.error.dispatch = dispatch
+		return dispatch(...)
+	end,
 }
 
 -- The debug protocol (MEM, GC, STAT, TASK, INFO, RUN (inject), ...): the first debug message
@@ -510,41 +382,35 @@ skynet.register_protocol {
 	pack = c.pack,
 	unpack = c.unpack,
 	dispatch = function(...)
-		local dispatch = require("skynet.debug").init(skynet, internal)
+		local dispatch = skynet_require.lua_require("skynet.debug").init(skynet, internal)
 		proto.debug.dispatch = dispatch
 		return dispatch(...)
 	end,
 }
 
+internal.c = c
 internal.proto = proto
 internal.session_id_coroutine = session_id_coroutine
 internal.session_coroutine_id = session_coroutine_id
 internal.session_coroutine_address = session_coroutine_address
 internal.session_coroutine_tracetag = session_coroutine_tracetag
-internal.unresponse = unresponse
-internal.watching_session = watching_session
-internal.sleep_session = sleep_session
-internal.wait_session = {}	-- sessions of skynet.wait (no answer will ever come for them)
 internal.trace_source = trace_source
 internal.wakeup_queue = wakeup_queue
 internal.error_queue = error_queue
 internal.fork_queue = fork_queue
 internal.co_create = co_create
-internal.checked = checked
-internal.error_dispatch = _error_dispatch
-internal.lazy_threads = lazy_threads
+internal.suspend = suspend
+internal.part = part
 
 setmetatable(skynet, {
 	__index = function(t, name)
-		if lazy_helpers == nil then
-			lazy()
-			local value = rawget(t, name)
-			if value ~= nil then
-				return value
-			end
+		part "skynet.lazy"
+		local value = rawget(t, name)
+		if value == nil then
+			part "skynet.lazy_rare"
+			value = rawget(t, name)
 		end
-		lazy_threads()
-		return rawget(t, name)
+		return value
 	end,
 })
 

@@ -17,6 +17,8 @@
 #     stopped silently when nc failed.
 #   * the console line is found with `^console =` (a comment mentioning the console would have
 #     matched), and its host is used as well as its port (`console = "9666"` means 127.0.0.1).
+#   * on a node with an update key, the token in SKYHOST_UPDATE_TOKEN is passed along (see
+#     lualib/update_auth.lua); a missing or bad one is refused with the reason, exit status 1.
 
 set -e
 
@@ -78,6 +80,15 @@ case $UPDATE_TYPE in
         exit 1
         ;;
 esac
+
+# >>> update authorisation (issue 5): a node with an update key wants a token on every update.
+# Put one in SKYHOST_UPDATE_TOKEN (scripts/update_token.sh OPERATOR makes one from the key) and it
+# goes along as the last words of the console line, `--token TOKEN`. It travels on stdin, not in
+# a command line that `ps` would show.
+if [ -n "${SKYHOST_UPDATE_TOKEN:-}" ]; then
+    COMMAND="$COMMAND --token $SKYHOST_UPDATE_TOKEN"
+fi
+# <<< update authorisation
 
 if ! ANSWER=$(echo "$COMMAND" | nc -N -w "${HOTFIX_TIMEOUT:-60}" "$CONSOLE_HOST" "$CONSOLE_PORT" 2>&1); then
     [ -n "$ANSWER" ] && echo "$ANSWER"

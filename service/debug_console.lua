@@ -9,19 +9,27 @@
 --
 -- Where Skyhost differs from Skynet 1.8, on purpose:
 --   * every failure ends with "<CMD Error>" and a reason without a Lua source position: a missing
---     inject file ("Can't open FILE"), an unknown or malformed address, a missing argument, a line
---     longer than 64 KiB, a failed start (Skynet answered some of these with "<CMD OK>");
+--     inject file ("Can't open FILE (No such file or directory)"), an unknown ("Unknown address
+--     :000000ff (no such service)") or malformed address, a missing argument, a line longer than
+--     64 KiB, a failed start, `logon` on a node without `logpath` (Skynet answered some of these
+--     with "<CMD OK>", others with a Lua error and its source position);
+--   * an inject whose hotfix printed nothing answers "<CMD OK>" alone (Skynet adds an empty line);
 --   * `call ADDRESS PROTOCOL word...` (the form the hot-update documents use, e.g.
 --     `call .updater lua update_service game_logic`) sends the bare words as strings with that
 --     protocol; `call ADDRESS <lua expressions>` still evaluates the expressions, as Skynet;
 --   * `clearcache` has nothing to clear: Skyhost reads service and module files anew each time;
 --   * `snax`, `debug` (the interactive debugger), `cmem`, `jmem`, `dumpheap`, `profactive` and
 --     `shrtbl` are not supported and say so;
---   * carriage returns (telnet), NUL bytes and %XX escapes in HTTP paths are handled.
+--   * carriage returns (telnet), NUL bytes and %XX escapes in HTTP paths are handled;
+--   * update authorisation (lualib/update_auth.lua): on a node with an update key, `inject`,
+--     `dbgcmd ADDRESS RUN`, `call ADDRESS debug RUN` and calls that change .updater, .config_mgr
+--     or .version_mgr need a token as the last two words of the line, `--token TOKEN`; `getenv
+--     update_key` is refused. See the block marked "update authorisation" below.
 
 local skynet = require "skynet"
 local core = require "skynet.core"
 local socket = require "skynet.socket"
+local UpdateAuth = require "update_auth"	-- update authorisation (issue 5)
 
 local args = table.pack(...)
 local ip = args.n >= 2 and args[1] or "127.0.0.1"
@@ -262,6 +270,7 @@ local function console_main_loop(fd, print, addr)
 end
 
 skynet.start(function()
+	UpdateAuth.announce()	-- update authorisation (issue 5): whether updates need a token
 	local listen_id, bound_ip, bound_port = socket.listen(ip, port)
 	skynet.error("Start debug console at " .. bound_ip .. ":" .. bound_port)
 	socket.start(listen_id, function(id, addr)
@@ -305,6 +314,10 @@ local function adjust_address(address)
 	return handle
 end
 
+local function unknown(handle)
+	fail(string.format("Unknown address %s (no such service)", skynet.address(handle)))
+end
+
 -- skynet.call with an error the operator can read.
 local function call(address, typename, ...)
 	local result = table.pack(pcall(skynet.call, address, typename, ...))
@@ -312,6 +325,8 @@ local function call(address, typename, ...)
 		local err = clean(result[2])
 		if err == "call failed" then
 			fail(string.format("call %s failed (the service raised an error, or it exited)", skynet.address(address)))
+		elseif err:find("^call to invalid address") then
+			unknown(address)
 		end
 		fail(err)
 	end
@@ -339,6 +354,62 @@ local function timeout(ti)
 	end
 	return ti
 end
+
+-- >>> update authorisation (issue 5) ---------------------------------------------------------------
+-- A token travels as the last two words of a command line: `inject :0a fix.lua --token TOKEN`,
+-- `call .updater lua update_service game_logic --token TOKEN` (in the lua-expressions form of
+-- call, "--token TOKEN" is a Lua comment anyway). UpdateAuth.require checks it, writes the audit
+-- record, and raises the reason when the node has a key and the token is missing or bad.
+
+-- Commands of the update services that only read, and need no token.
+local READ_ONLY = {
+	[".config_mgr"] = { get = true, get_item = true, check_update = true },
+	[".version_mgr"] = { get_version = true, get_history = true },
+	[".updater"] = {},
+}
+
+-- Removes a trailing "--token TOKEN" from a COMMANDX line (its words and its text); returns TOKEN.
+local function take_token(cmd)
+	local n = #cmd
+	if n >= 3 and cmd[n - 1] == "--token" then
+		local token = cmd[n]
+		cmd[n], cmd[n - 1] = nil, nil
+		cmd[1] = cmd[1]:gsub("%s+%-%-token%s+%S+%s*$", "")
+		return token
+	end
+end
+
+-- Checks the token when `call handle protocol args` is an update (and not otherwise); returns the
+-- arguments to send, with the token added for .updater, which checks it again itself.
+local function authorise_call(token, handle, protocol, args)
+	local what
+	if protocol == "debug" and args[1] == "RUN" then
+		what = "RUN"
+	elseif protocol == "lua" then
+		for name, free in pairs(READ_ONLY) do
+			if skynet.localname(name) == handle and not free[args[1]] then
+				what = name
+				break
+			end
+		end
+	end
+	if not what then
+		return args
+	end
+	local words = {}
+	for i = 1, args.n do
+		words[i] = type(args[i]) == "table" and "{...}" or tostring(args[i])
+	end
+	UpdateAuth.require(token, string.format("console call %s %s %s", skynet.address(handle), protocol,
+		table.concat(words, " ")))
+	if what == ".updater" and token then
+		args = table.pack(table.unpack(args, 1, args.n))
+		args[args.n + 1], args[args.n + 2] = "--token", token
+		args.n = args.n + 2
+	end
+	return args
+end
+-- <<< update authorisation -------------------------------------------------------------------------
 
 ---------------------------------------------------------------------------------------------------
 -- Commands
@@ -443,7 +514,7 @@ function COMMAND.kill(address)
 	local handle = adjust_address(address)
 	local running = call(".launcher", "lua", "LIST")
 	if running[skynet.address(handle)] == nil then
-		fail("Unknown address " .. skynet.address(handle))
+		fail("Unknown address " .. skynet.address(handle) .. " (not in the list)")
 	end
 	return call(".launcher", "lua", "KILL", handle)
 end
@@ -451,32 +522,59 @@ end
 function COMMAND.exit(address)
 	local handle = adjust_address(address)
 	if skynet.send(handle, "debug", "EXIT") == nil then
-		fail("Unknown address " .. skynet.address(handle))
+		unknown(handle)
 	end
 end
 
+-- The whole of a (hotfix) file, or an error naming the file and why.
+local function read_file(filename)
+	local f, err = io.open(filename, "rb")
+	if not f then
+		-- io.open's reason is "FILENAME: why"; keep the why.
+		local why = err and err:sub(1, #filename + 2) == filename .. ": " and err:sub(#filename + 3) or err
+		fail(string.format("Can't open %s (%s)", filename, tostring(why)))
+	end
+	local source, why = f:read "a"
+	f:close()
+	if not source then
+		fail(string.format("Can't read %s (%s)", filename, tostring(why)))
+	end
+	return source
+end
+
+-- inject ADDRESS FILE words...: the target runs FILE between two of its messages (the debug
+-- protocol's RUN, see lualib/skynet/inject.lua), with the words as `...`. The hotfix's print
+-- lines come back; if it fails, they come back followed by its error, and whatever it changed
+-- before the error stays changed (as on Skynet). A file that does not compile runs nothing.
 function COMMAND.inject(address, filename, ...)
 	local handle = adjust_address(address)
 	need(filename, "a file name: inject address file.lua")
-	local f = io.open(filename, "rb")
-	if not f then
-		fail("Can't open " .. filename)
-	end
-	local source = f:read "a"
-	f:close()
-	if not source then
-		fail("Can't read " .. filename)
-	end
-	local ok, output = call(handle, "debug", "RUN", source, filename, ...)
-	if ok == false then
+	-- >>> update authorisation (issue 5): "--token TOKEN" ends the line; checked and audited
+	local token, words = UpdateAuth.split(...)
+	UpdateAuth.require(token, table.concat({ "console inject", skynet.address(handle), filename,
+		table.unpack(words, 1, words.n) }, " "))
+	-- <<< update authorisation
+	local source = read_file(filename)
+	local ok, output = call(handle, "debug", "RUN", source, filename, table.unpack(words, 1, words.n))
+	if not ok then
 		fail(output)
 	end
-	return output
+	if output ~= "" then	-- (Skynet prints an empty line for a hotfix that printed nothing)
+		return output
+	end
 end
 
 function COMMAND.dbgcmd(address, cmd, ...)
 	local handle = adjust_address(address)
 	need(cmd, "a debug command: dbgcmd address COMMAND ...")
+	-- >>> update authorisation (issue 5): RUN is an inject
+	if cmd == "RUN" then
+		local token, words = UpdateAuth.split(...)
+		UpdateAuth.require(token, table.concat({ "console dbgcmd", skynet.address(handle), cmd,
+			table.unpack(words, 1, words.n) }, " "))
+		return call(handle, "debug", cmd, table.unpack(words, 1, words.n))
+	end
+	-- <<< update authorisation
 	return call(handle, "debug", cmd, ...)
 end
 
@@ -499,7 +597,11 @@ function COMMAND.info(address, ...)
 end
 
 function COMMAND.logon(address)
-	core.command("LOGON", skynet.address(adjust_address(address)))
+	local handle = adjust_address(address)
+	if not skynet.getenv "logpath" then
+		fail("logon needs the config value logpath")
+	end
+	core.command("LOGON", skynet.address(handle))
 end
 
 function COMMAND.logoff(address)
@@ -551,33 +653,41 @@ local function is_protocol(name)
 	return name == "lua"
 end
 
--- call ADDRESS <lua expressions>       (Skynet: the values are sent with the lua protocol)
--- call ADDRESS PROTOCOL word...        (the documents' form: the words are sent as strings)
-function COMMANDX.call(cmd)
-	local handle = adjust_address(cmd[2])
-	local rets
+-- The protocol and values of a call line: `call ADDRESS PROTOCOL word...` (the documents' form:
+-- the words as strings) or `call ADDRESS <lua expressions>` (Skynet's: the values, with lua).
+local function call_arguments(cmd)
 	if is_protocol(cmd[3]) then
-		rets = table.pack(call(handle, cmd[3], table.unpack(cmd, 4)))
-	else
-		local expressions = cmd[1]:match("^%s*%S+%s+%S+%s+(.-)%s*$")
-		if not expressions or expressions == "" then
-			fail("Need arguments: call address lua-expressions, or call address protocol words...")
-		end
-		local f, err = load("return " .. expressions, "=(debug console)", "t", {})
-		if not f then
-			fail("Invalid arguments: " .. clean(err))
-		end
-		local values = table.pack(pcall(f))
-		if not values[1] then
-			fail("Invalid arguments: " .. clean(values[2]))
-		end
-		rets = table.pack(call(handle, "lua", table.unpack(values, 2, values.n)))
+		return cmd[3], table.pack(table.unpack(cmd, 4))
 	end
-	return rets
+	local expressions = cmd[1]:match("^%s*%S+%s+%S+%s+(.-)%s*$")
+	if not expressions or expressions == "" then
+		fail("Need arguments: call address lua-expressions, or call address protocol words...")
+	end
+	local f, err = load("return " .. expressions, "=(debug console)", "t", {})
+	if not f then
+		fail("Invalid arguments: " .. clean(err))
+	end
+	local values = table.pack(pcall(f))
+	if not values[1] then
+		fail("Invalid arguments: " .. clean(values[2]))
+	end
+	return "lua", table.pack(table.unpack(values, 2, values.n))
+end
+
+-- call ADDRESS ...: what the service answers, as { n = count, values... }.
+function COMMANDX.call(cmd)
+	local token = take_token(cmd)	-- update authorisation (issue 5)
+	local handle = adjust_address(cmd[2])
+	local protocol, args = call_arguments(cmd)
+	args = authorise_call(token, handle, protocol, args)	-- update authorisation (issue 5)
+	return table.pack(call(handle, protocol, table.unpack(args, 1, args.n)))
 end
 
 function COMMAND.getenv(name)
 	need(name, "a name: getenv name")
+	if name == "update_key" then	-- update authorisation (issue 5)
+		fail("update_key is secret: the console does not show it")
+	end
 	return { [name] = tostring(skynet.getenv(name)) }
 end
 

@@ -38,12 +38,15 @@
 --     run_script, its errors are reported to the caller, and it cannot re-start the updater;
 --     `exit` raises instead of stopping the updater.
 --
--- Every command enters through `dispatch` below: that is the one place to check an operator's
--- credentials (see lualib/update_auth.lua) before anything is changed.
+-- Every command enters through `dispatch` below, wrapped by UpdateAuth.protect (see
+-- lualib/update_auth.lua): on a node with an update key, a command needs a valid token ("--token",
+-- TOKEN at the end of its arguments), or it is refused with `false, reason`; every decision is
+-- audited.
 
 local skynet = require "skynet"
 require "skynet.manager"	-- skynet.register on Skynet
 local HotFix = require "hotfix"
+local UpdateAuth = require "update_auth"	-- update authorisation (issue 5)
 
 local TIMEOUT = tonumber((...)) or tonumber(skynet.getenv("updater_timeout") or "") or 500
 local REPORT_LIMIT = 10	-- services named in a report line; the log names them all
@@ -57,7 +60,9 @@ local function handle_of(addr)
 	if type(addr) == "number" then
 		return addr
 	end
-	return tonumber(tostring(addr):match("^:(%x+)$") or "", 16)
+	if type(addr) == "string" and addr:byte(1) == 58 then	-- ":0000000a"
+		return tonumber(addr:sub(2), 16)
+	end
 end
 
 -- { [":0000000a"] = "snlua name args", ... } from the launcher.
@@ -76,35 +81,34 @@ local function seconds(cs)
 end
 
 -- Sends `...` with the lua protocol to every handle at once and waits at most TIMEOUT.
--- Returns handle -> { answer = table.pack(values) } | { error = reason }.
+-- Returns handle -> table.pack(answer) | an error string, and a set of the handles that did not
+-- answer in time and of those that are gone.
+local NO_CALL = "the call failed (no such handler, it raised, or the service exited)"
+local GONE = "not running (it exited)"
 local function ask_all(handles, ...)
 	local outcome = {}
 	if #handles == 0 then
 		return outcome
 	end
 	local req = skynet.request()
-	for _, handle in ipairs(handles) do
-		req:add({ handle, "lua", ... })
+	for i = 1, #handles do
+		req:add({ handles[i], "lua", ... })
 	end
 	for r, resp in req:select(TIMEOUT) do
-		local handle = r[1]
 		if resp then
-			outcome[handle] = { answer = resp }
+			outcome[r[1]] = resp
 		elseif resp == false then
-			outcome[handle] = { error = "the call failed (no such handler, it raised, or the service exited)" }
+			outcome[r[1]] = NO_CALL
 		else
-			outcome[handle] = { error = "not running (it exited)", dead = true }
-		end
-	end
-	for _, handle in ipairs(handles) do
-		if not outcome[handle] then
-			outcome[handle] = {
-				error = "no answer within " .. seconds(TIMEOUT) .. " (busy or hung; it will apply the update when it reads the message)",
-				timeout = true,
-			}
+			outcome[r[1]] = GONE
 		end
 	end
 	return outcome
+end
+
+-- The reason for a service that did not answer in time.
+local function late()
+	return "no answer within " .. seconds(TIMEOUT) .. " (busy or hung; it will apply the update when it reads the message)"
 end
 
 -- One line: the reasons of `problems` ({ addr, reason } in address order), each once, with the
@@ -166,14 +170,18 @@ function CMD.update_service(service_name)
 	local failed = 0
 	for _, handle in ipairs(targets) do
 		local o = outcome[handle]
-		local err = o.error
-		if o.answer and not o.answer[1] then
-			err = "_hotfix failed: " .. tostring(o.answer[2] or "(no reason given; see the service's log)")
+		local err
+		if o == nil then
+			err = late()
+		elseif type(o) == "string" then
+			err = o
+		elseif not o[1] then
+			err = "_hotfix failed: " .. tostring(o[2] or "(no reason given; see the service's log)")
 		end
 		if err then
 			skynet.error(string.format("服务 :%08x 更新失败: %s", handle, err))
 			problems[#problems + 1] = { skynet.address(handle), err }
-			if not o.dead then
+			if o ~= GONE then
 				failed = failed + 1
 			end
 		else
@@ -202,7 +210,7 @@ function CMD.update_module(module_name)
 	local targets = {}
 	for addr, desc in pairs(services) do
 		local handle = handle_of(addr)
-		if handle and handle ~= self and service_name_of(desc) then
+		if handle and handle ~= self and desc:sub(1, 6) == "snlua " then
 			targets[#targets + 1] = handle
 		end
 	end
@@ -211,26 +219,30 @@ function CMD.update_module(module_name)
 	local outcome = ask_all(targets, "_reload_module", module_name)
 	local results = {}
 	local reloaded, failures, unsupported, gone = 0, {}, {}, 0
-	for _, handle in ipairs(targets) do
+	local format = string.format
+	for i = 1, #targets do
+		local handle = targets[i]
 		local o = outcome[handle]
-		local addr = skynet.address(handle)
-		if o.answer then
-			local ok = o.answer[1]
-			results[addr] = { ok = true, result = ok }
+		local addr = format(":%08x", handle)
+		if type(o) == "table" then
+			local ok = o[1]
 			if ok == true then
 				reloaded = reloaded + 1
+				results[addr] = { ok = true, result = true }
 			elseif ok == false then
-				local why = tostring(o.answer[2] or "(no reason given; see the service's log)")
-				results[addr].error = why
+				local why = tostring(o[2] or "(no reason given; see the service's log)")
+				results[addr] = { ok = true, result = false, error = why }
 				failures[#failures + 1] = { addr, "reload failed: " .. why }
 			else	-- answered, but not as a _reload_module hook does (e.g. "Invalid command")
+				results[addr] = { ok = true, result = ok }
 				unsupported[#unsupported + 1] = addr .. " (" .. tostring(services[addr]) .. ")"
 			end
 		else
-			results[addr] = { ok = false, result = o.error }
-			if o.timeout then
-				failures[#failures + 1] = { addr, o.error }
-			elseif o.dead then
+			local why = o or late()
+			results[addr] = { ok = false, result = why }
+			if o == nil then
+				failures[#failures + 1] = { addr, why }
+			elseif o == GONE then
 				gone = gone + 1
 			else
 				unsupported[#unsupported + 1] = addr .. " (" .. tostring(services[addr]) .. ")"
@@ -331,5 +343,12 @@ end
 
 skynet.start(function()
 	skynet.register(".updater")
-	skynet.dispatch("lua", dispatch)
+	-- >>> update authorisation (issue 5): on a node with an update key (config update_key, or
+	-- SKYHOST_UPDATE_KEY) every command needs a token as its last two arguments,
+	-- ..., "--token", "OPERATOR:TIMESTAMP:SIGNATURE" (the console adds them from the line's own
+	-- `--token TOKEN`); without one it answers false, reason and does nothing. Accepted and
+	-- refused commands go to the audit log. Without a key, commands run as before.
+	UpdateAuth.announce()
+	skynet.dispatch("lua", UpdateAuth.protect("updater", dispatch))
+	-- <<< update authorisation
 end)

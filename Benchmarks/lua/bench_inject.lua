@@ -17,22 +17,24 @@ handles.foo = function()
     return 0
 end
 
+-- Adds live objects until the heap has grown by `mib` MiB (garbage not counted).
 local function fill(mib)
-    local base = collectgarbage "count"
-    local goal = base + mib * 1024
+    local goal = collectgarbage "count" + mib * 1024
     local i = 0
-    while collectgarbage "count" < goal do
-        for _ = 1, 1000 do
-            i = i + 1
-            heap[i] = { id = i, name = "item" .. i, level = i % 100 }
+    repeat
+        while collectgarbage "count" < goal do
+            for _ = 1, 1000 do
+                i = i + 1
+                heap[i] = { id = i, name = "item" .. i, level = i % 100 }
+            end
         end
-    end
+        collectgarbage "collect"
+    until collectgarbage "count" >= goal
 end
 
 skynet.start(function()
     if HEAP_MIB > 0 then
         fill(HEAP_MIB)
-        collectgarbage "collect"
     end
     skynet.dispatch("lua", function(session, source, cmd, ...)
         if cmd == "heap" then

@@ -1,8 +1,9 @@
 -- skynet.debug: the `debug` protocol (id 9) that every Lua service answers. skynet.lua registers
 -- the protocol with a small stub; the first debug message loads this module and calls
 --   require("skynet.debug").init(skynet, internals) -> dispatch
--- whose result replaces the stub. `internals` is skynet.lua's internals() table (this module
--- reads only its info_func, set by skynet.info_func). Services may add commands with
+-- whose result replaces the stub. `internals` is skynet.lua's table of internals: this module
+-- reads its info_func (set by skynet.info_func) and hands it to inject (RUN), whose _U takes the
+-- state tables from it. Services may add commands with
 -- reg_debugcmd(name, fn) at any time, before or after the first debug message.
 --
 -- Commands (arguments and replies are skynet.pack'ed):
@@ -22,11 +23,38 @@
 --   KILLTASK name    kill a coroutine (skynet.killthread); -> nothing, or "Not found"
 -- As Skynet 1.8, with one deliberate difference in RUN (see there). REMOTEDEBUG is not provided.
 
-local extra_commands = {}	-- name -> fn, from reg_debugcmd; shared by the whole service
+-- Names as in Skynet (dbgcmd, extern_dbgcmd): a hotfix finds them as _P.debug.dbgcmd / _P.debug.extern_dbgcmd.
+local extern_dbgcmd = {}	-- name -> fn, from reg_debugcmd; shared by the whole service
+
+local c = require "skynet.core"
 
 local function init(skynet, internals)
+	-- skynet.ret(msg, sz) for the request the running thread serves, without loading lazy.lua,
+	-- which MEM, PING, INFO and SUPPORT need for nothing else: `mem` on an idle service then
+	-- reports the service, not what answering loaded. (A traced request takes skynet.ret, which
+	-- logs it.)
+	local session_coroutine_id = internals.session_coroutine_id
+	local function ret(msg, sz)
+		local co = internals.running_thread
+		if internals.session_coroutine_tracetag[co] then
+			return skynet.ret(msg, sz)
+		end
+		local session = session_coroutine_id[co]
+		if session == nil then
+			error "No session"
+		end
+		session_coroutine_id[co] = nil
+		if session == 0 then	-- sent, not called: nobody waits for an answer
+			if sz ~= nil then
+				c.trash(msg, sz)
+			end
+			return false
+		end
+		return c.send(internals.session_coroutine_address[co], 1, session, msg or "", sz) ~= nil
+	end
+
 	local function reply(...)
-		return skynet.ret(skynet.pack(...))
+		return ret(c.pack(...))
 	end
 
 	local function build_commands()
@@ -100,8 +128,9 @@ local function init(skynet, internals)
 		end
 
 		function cmd.RUN(source, filename, ...)
+			internals.part "skynet.lazy"	-- (it adds some of the state tables inject shows in _U)
 			local inject = require "skynet.inject"
-			local ok, output = inject(skynet, source, filename, table.pack(...),
+			local ok, output = inject(skynet, source, filename, table.pack(...), internals,
 				skynet.dispatch_message, skynet.register_protocol)
 			reply(ok, table.concat(output, "\n"))
 			-- Deliberate difference from Skynet, which runs collectgarbage "collect" here: a full
@@ -117,11 +146,12 @@ local function init(skynet, internals)
 		end
 
 		function cmd.SUPPORT(protocol)
-			return reply(skynet.dispatch(protocol) ~= nil)
+			local p = internals.proto[protocol]	-- (skynet.dispatch(protocol) ~= nil)
+			return reply(p ~= nil and p.dispatch ~= nil)
 		end
 
 		function cmd.PING()
-			return skynet.ret()
+			return ret()
 		end
 
 		function cmd.LINK()
@@ -142,10 +172,10 @@ local function init(skynet, internals)
 		return cmd
 	end
 
-	local commands = build_commands()
+	local dbgcmd = build_commands()
 
 	return function(_, _, name, ...)
-		local handler = commands[name] or extra_commands[name]
+		local handler = dbgcmd[name] or extern_dbgcmd[name]
 		if not handler then
 			error("Unknown debug command " .. tostring(name))
 		end
@@ -154,7 +184,7 @@ local function init(skynet, internals)
 end
 
 local function reg_debugcmd(name, fn)
-	extra_commands[name] = fn
+	extern_dbgcmd[name] = fn
 end
 
 return {

@@ -1,13 +1,18 @@
 -- skynet.inject: runs operator code inside a live service (the debug protocol's RUN, i.e. the
 -- console's `inject ADDR FILE args...`).
 --
---   inject(skynet, source, filename, args, f1, f2, ...) -> ok, output_lines
+--   inject(skynet, source, filename, args, known, f1, f2, ...) -> ok, output_lines
 --
 -- The injected chunk sees, besides the service's globals (its own global writes stay in a
 -- sandbox table):
 --   _U      tables found among the upvalues of f1, f2, ... (skynet.dispatch_message and
 --           skynet.register_protocol), following function upvalues recursively: _U.proto is
 --           skynet.lua's protocol table, and so on. Keyed by upvalue name (a later one wins).
+--           Then the tables of `known` (name -> value; skynet.lua's internals table, whose state
+--           tables are named after skynet.lua's locals) for the names the walk did not find:
+--           skynet.lua keeps most of its API in lazily loaded files, so some of its state tables
+--           (sleep_session, watching_session, unresponse, ...) are not upvalues of the core's
+--           functions; this way they are in _U all the same, under the names Skynet gives them.
 --   _P      for each registered protocol with a dispatch function, the tables among that
 --           function's upvalues (same walk): _P.lua.handles is the `handles` table that a
 --           `skynet.dispatch("lua", function ... handles[cmd] ... end)` closure captures.
@@ -21,13 +26,17 @@
 -- roots and the dispatch functions themselves are not marked, only functions found below them);
 -- the _P walk comes after the _U walk and shares its `seen`. Same result as Skynet 1.8.
 --
--- Speed. Walking skynet.lua's closures is the largest fixed cost of an inject (well over a
--- hundred upvalue slots over some twenty functions, plus the `seen` set). The shape of the walk
--- only changes when a function-valued upvalue changes, so the first walk records every slot it
--- reads (the "plan"), and later injects re-read the same slots in the same order, storing the
--- tables exactly as the walk would. As soon as a slot that held a function, or now holds one,
--- differs, or a root or the protocol table changed, a full walk runs (and records a new plan).
--- The result is always what a full walk would give at that moment.
+-- Speed. Walking skynet.lua's closures is the largest fixed cost of an inject (some sixty upvalue
+-- slots over some twenty functions, the `seen` set, and the _U table growing key by key). The
+-- shape of the walk only changes when a function-valued upvalue changes, so the first walk
+-- records every slot it reads (the "plan"), and later injects re-read the same slots in the same
+-- order. Each slot that held a table has a fixed place in its output table (_U, or _P[name]),
+-- and each output table is made by a constructor generated for its names, so it is allocated at
+-- its final size instead of growing. As soon as a slot that held a function (or now holds one)
+-- differs, a slot changes between table and not table, a root, the protocol table or the
+-- `known` table changed, a full walk runs (and records a new plan). The result is always what a
+-- full walk would give at that moment. Nothing in an inject grows with the service's heap (no
+-- collection is forced: see debug.lua); Benchmarks/README.md has the figures.
 
 local getupvalue = debug.getupvalue
 local type = type
@@ -39,27 +48,56 @@ local unpack = table.unpack
 local setmetatable = setmetatable
 local load = load
 local pcall = pcall
+local format = string.format
 
 -- Weak values: the plan must not keep replaced closures or tables alive.
 local function weak()
 	return setmetatable({}, { __mode = "v" })
 end
 
--- The plan of the last full walk (nil before the first inject). Slot k is upvalue idx[k] of
--- fn[k], which held val[k] (is_table[k] tells whether that was a table). Slots 1..u_last feed _U;
--- then protocol j (named protocols[j]) owns slots from[j]..to[j].
+-- Constructors by the names they fill: constructor(names)(values) is the table
+-- { [names[1]] = values[1], ... }, made at its final size. Kept across plans (a service whose
+-- walk changes shape often comes back to the same names); dropped when too many.
+local constructors, constructor_count = {}, 0
+
+local function constructor(names)
+	local key = concat(names, "\0")
+	local make = constructors[key]
+	if make then
+		return make
+	end
+	local fields = {}
+	for i = 1, #names do
+		fields[i] = format("[%q] = v[%d]", names[i], i)
+	end
+	make = load("local v = ... return { " .. concat(fields, ", ") .. " }", "=(inject)", "t", {})
+	if constructor_count >= 64 then
+		constructors, constructor_count = {}, 0
+	end
+	constructors[key], constructor_count = make, constructor_count + 1
+	return make
+end
+
+-- The plan of the last full walk (nil before the first inject).
+--   Slot k is upvalue idx[k] of fn[k], which held val[k]; table[k] tells whether that was a
+--   table, and then its value goes to place pos[k] of output table out[k] (1 is _U, 1 + j is
+--   _P[protocols[j]]; a later slot of the same name shares the place, so the later one wins).
+--   names[o] are the names of output o by place, make[o] its constructor, values[o] the values
+--   being gathered.
+--   pairs(proto) and pairs(known) as the walk saw them: pkey, pclass, pname, pdispatch; kkey,
+--   kval, ktable (whether it was a table) and kpos (its place in _U, 0 if the walk had the name).
 local plan
 
-local function new_plan(roots)
+local function new_plan(roots, known)
 	local rec = {
 		n = 0,
-		fn = weak(), idx = {}, val = weak(), is_table = {},
+		fn = weak(), idx = {}, val = weak(), table = {}, out = {}, pos = {},
 		roots = weak(), nroots = #roots,
-		u_last = 0,
 		proto = nil,
-		protocols = {}, from = {}, to = {},
-		-- pairs(proto) as the walk saw it: key, class, class.name, class.dispatch
+		protocols = {},
+		names = {}, make = {}, values = {},
 		pkey = weak(), pclass = weak(), pname = {}, pdispatch = weak(), pcount = 0,
+		known = known, kkey = {}, kval = weak(), ktable = {}, kpos = {}, kcount = 0,
 	}
 	for i = 1, #roots do
 		rec.roots[i] = roots[i]
@@ -67,8 +105,8 @@ local function new_plan(roots)
 	return rec
 end
 
--- The walk itself, recording each slot it reads.
-local function walk(rec, into, fn, seen)
+-- The walk itself into output table `o`, recording each slot it reads.
+local function walk(rec, o, into, fn, seen)
 	local index = 1
 	while true do
 		local name, value = getupvalue(fn, index)
@@ -78,25 +116,42 @@ local function walk(rec, into, fn, seen)
 		local k = rec.n + 1
 		rec.n = k
 		local kind = type(value)
-		rec.fn[k], rec.idx[k], rec.val[k], rec.is_table[k] = fn, index, value, kind == "table"
+		rec.fn[k], rec.idx[k], rec.val[k], rec.table[k], rec.out[k] = fn, index, value, kind == "table", o
 		if kind == "table" then
 			into[name] = value
 		elseif kind == "function" and not seen[value] then
 			seen[value] = true
-			walk(rec, into, value, seen)
+			walk(rec, o, into, value, seen)
 		end
 		index = index + 1
 	end
 end
 
-local function full_walk(roots)
-	local rec = new_plan(roots)
+-- Gives the table slots of output `o` their places; returns the map name -> place.
+local function place(rec, o)
+	local names, places = {}, {}
+	for k = 1, rec.n do
+		if rec.out[k] == o and rec.table[k] then
+			local name = getupvalue(rec.fn[k], rec.idx[k])
+			local at = places[name]
+			if not at then
+				at = #names + 1
+				names[at], places[name] = name, at
+			end
+			rec.pos[k] = at
+		end
+	end
+	rec.names[o] = names
+	return places
+end
+
+local function full_walk(roots, known)
+	local rec = new_plan(roots, known)
 	local seen = {}
 	local u, p = {}, {}
 	for i = 1, #roots do
-		walk(rec, u, roots[i], seen)
+		walk(rec, 1, u, roots[i], seen)
 	end
-	rec.u_last = rec.n
 	local protocols = u.proto
 	rec.proto = protocols
 	if type(protocols) == "table" then
@@ -114,46 +169,44 @@ local function full_walk(roots)
 				local tables = {}
 				p[name] = tables
 				local j = #rec.protocols + 1
-				rec.protocols[j], rec.from[j] = name, rec.n + 1
-				walk(rec, tables, dispatch, seen)
-				rec.to[j] = rec.n
+				rec.protocols[j] = name
+				walk(rec, 1 + j, tables, dispatch, seen)
 			end
 		end
 		rec.pcount = count
+	end
+	-- Places in the output tables; the known tables whose names the walk did not find go last in _U.
+	local u_places = place(rec, 1)
+	rec.proto_place = u_places.proto
+	for j = 1, #rec.protocols do
+		place(rec, 1 + j)
+	end
+	if known then
+		local u_names, count = rec.names[1], 0
+		for name, value in pairs(known) do
+			count = count + 1
+			local is_table = type(value) == "table"
+			rec.kkey[count], rec.kval[count], rec.ktable[count], rec.kpos[count] = name, value, is_table, 0
+			if is_table and u[name] == nil then
+				u[name] = value
+				local at = #u_names + 1
+				u_names[at], u_places[name] = name, at
+				rec.kpos[count] = at
+			end
+		end
+		rec.kcount = count
+	end
+	for o = 1, #rec.names do
+		rec.make[o] = constructor(rec.names[o])
+		rec.values[o] = weak()
 	end
 	plan = rec
 	return u, p
 end
 
--- Re-reads slots first..last of the plan into `into`; false when the walk's shape has changed.
-local function replay_slots(rec, first, last, into)
-	local fn, idx, val, is_table = rec.fn, rec.idx, rec.val, rec.is_table
-	for k = first, last do
-		local f = fn[k]
-		if f == nil then
-			return false
-		end
-		local name, value = getupvalue(f, idx[k])
-		local old = val[k]
-		if value ~= old then
-			local kind = type(value)
-			if kind == "function" or type(old) == "function" then
-				return false
-			end
-			is_table[k] = kind == "table"
-			val[k] = value
-		end
-		-- (value ~= nil: a weakly held table that was collected leaves val[k] nil, flag stale)
-		if value ~= nil and is_table[k] then
-			into[name] = value
-		end
-	end
-	return true
-end
-
 -- _U and _P from the plan, or nil when the plan no longer matches the closures.
-local function replay(rec, roots)
-	if #roots ~= rec.nroots then
+local function replay(rec, roots, known)
+	if #roots ~= rec.nroots or known ~= rec.known then
 		return nil
 	end
 	local recorded = rec.roots
@@ -162,15 +215,33 @@ local function replay(rec, roots)
 			return nil
 		end
 	end
-	local u = {}
-	if not replay_slots(rec, 1, rec.u_last, u) then
-		return nil
+	-- Every slot, in the walk's order.
+	local fn, idx, val, is_table, out, pos, values = rec.fn, rec.idx, rec.val, rec.table, rec.out, rec.pos, rec.values
+	for k = 1, rec.n do
+		local f = fn[k]
+		if f == nil then	-- collected: nothing reaches it any more
+			return nil
+		end
+		local _, value = getupvalue(f, idx[k])
+		if value ~= val[k] then
+			-- (an old value that was collected reads nil here; it was not a function that is
+			-- still there, and a table slot is checked on its new value)
+			local kind = type(value)
+			if kind == "function" or type(val[k]) == "function" or is_table[k] ~= (kind == "table") then
+				return nil
+			end
+			val[k] = value
+		end
+		if is_table[k] then
+			values[out[k]][pos[k]] = value
+		end
 	end
-	local protocols = u.proto
+	-- The protocol table must iterate exactly as when the plan was made.
+	local u_values = values[1]
+	local protocols = rec.proto_place and u_values[rec.proto_place]
 	if protocols ~= rec.proto then
 		return nil
 	end
-	-- The protocol table must iterate exactly as when the plan was made.
 	if type(protocols) == "table" then
 		local pkey, pclass, pname, pdispatch = rec.pkey, rec.pclass, rec.pname, rec.pdispatch
 		local count = 0
@@ -191,20 +262,40 @@ local function replay(rec, roots)
 			return nil
 		end
 	end
-	local p = {}
-	local names, from, to = rec.protocols, rec.from, rec.to
-	for j = 1, #names do
-		local tables = {}
-		p[names[j]] = tables
-		if not replay_slots(rec, from[j], to[j], tables) then
+	-- So must the known table; a value that changes between two non-tables does not matter.
+	if known then
+		local kkey, kval, ktable, kpos = rec.kkey, rec.kval, rec.ktable, rec.kpos
+		local count = 0
+		for name, value in pairs(known) do
+			count = count + 1
+			if kkey[count] ~= name then
+				return nil
+			end
+			if value ~= kval[count] then
+				if ktable[count] ~= (type(value) == "table") then
+					return nil
+				end
+				kval[count] = value
+			end
+			if kpos[count] > 0 then
+				u_values[kpos[count]] = value
+			end
+		end
+		if count ~= rec.kcount then
 			return nil
 		end
+	end
+	local make = rec.make
+	local u, p = make[1](u_values), {}
+	local protocol_names = rec.protocols
+	for j = 1, #protocol_names do
+		p[protocol_names[j]] = make[1 + j](values[1 + j])
 	end
 	return u, p
 end
 
--- _U and _P for the given root functions.
-local function upvalue_tables(...)
+-- _U and _P for the given root functions and known tables.
+local function upvalue_tables(known, ...)
 	local roots = {}
 	for i = 1, select("#", ...) do
 		local fn = select(i, ...)
@@ -213,15 +304,15 @@ local function upvalue_tables(...)
 		end
 	end
 	if plan then
-		local u, p = replay(plan, roots)
+		local u, p = replay(plan, roots, known)
 		if u then
 			return u, p
 		end
 	end
-	return full_walk(roots)
+	return full_walk(roots, known)
 end
 
-return function(skynet, source, filename, args, ...)
+return function(skynet, source, filename, args, known, ...)
 	local chunkname = filename and ("@" .. filename) or "=(load)"
 	local output = {}
 
@@ -234,7 +325,7 @@ return function(skynet, source, filename, args, ...)
 		output[#output + 1] = concat(line, "\t", 1, n)
 	end
 
-	local u, p = upvalue_tables(...)
+	local u, p = upvalue_tables(known, ...)
 	local env = setmetatable({ print = print, _U = u, _P = p }, { __index = _ENV })
 	local chunk, err = load(source, chunkname, "bt", env)
 	if not chunk then

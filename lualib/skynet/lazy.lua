@@ -2,17 +2,19 @@
 -- so that an idle service stays small: Skyhost runs stock Lua, which cannot share compiled
 -- functions between states, so every service holds its own copy of all the code it loads.
 --
--- skynet.lua runs this file once, the first time a service reads a name the core does not define
--- (or when a thread raises), as chunk(skynet, internal): it adds the functions below to the
--- skynet table and returns its helpers for the core. `internal` is skynet.lua's table of
--- internals (state tables, ready queues, running_thread...; see the top of skynet.lua). It is
--- not a module to require.
+-- skynet.lua runs this file once, the first time a service reads a name the core does not
+-- define (or when its message loop needs more than the core has), as chunk(skynet, internal): it
+-- adds the functions below to the skynet table and returns its helpers for the core. `internal`
+-- is skynet.lua's table of internals (state tables, ready queues, running_thread...; see the top
+-- of skynet.lua). It is not a module to require. What ordinary services use rarely (exit,
+-- register, rawcall, stat, memlimit, trace, task, request...) is in lazy_rare.lua.
 --
--- Added: call, rawcall, tracecall, ret, retpack, response, context, ignoreret, sleep, yield, wait, wakeup,
--- fork, exit, term, rawsend, redirect, address, localname, getenv, setenv, newservice,
--- uniqueservice, queryservice, register, name, harbor, starttime, time, endless, mqlen, stat,
--- memlimit, info_func, cache, pcall.
--- Helper for the core: resumed(co, ok, command) for a resume that did not end in "SUSPEND".
+-- Added: dispatch, send, rawsend, call, ret, retpack, response, context, ignoreret, sleep,
+-- yield, wait, wakeup, fork, address, getenv, newservice, uniqueservice, queryservice,
+-- starttime, time.
+-- Helpers for the core: suspend(co, ok, command) for a resume that did not end in "SUSPEND" or
+-- when a ready queue is not empty, run_forks(ok, err) when a fork is queued, and error_dispatch,
+-- the dispatch function of the error protocol.
 -- Behaviour as Skynet 1.8, with the differences listed at the top of skynet.lua.
 
 local skynet, internal = ...
@@ -23,28 +25,59 @@ local csend = c.send
 local format = string.format
 local coroutine_yield = coroutine.yield
 
-local PTYPE_RESPONSE = 1
-local PTYPE_ERROR = 7
+local PTYPE_RESPONSE <const> = 1
+local PTYPE_ERROR <const> = 7
 
 local proto = internal.proto
 local session_id_coroutine = internal.session_id_coroutine
 local session_coroutine_id = internal.session_coroutine_id
 local session_coroutine_address = internal.session_coroutine_address
 local session_coroutine_tracetag = internal.session_coroutine_tracetag
-local unresponse = internal.unresponse
-local watching_session = internal.watching_session
-local sleep_session = internal.sleep_session
-local wait_session = internal.wait_session
 local wakeup_queue = internal.wakeup_queue
+local error_queue = internal.error_queue
 local fork_queue = internal.fork_queue
 local co_create = internal.co_create
-local checked = internal.checked
-local lazy_threads = internal.lazy_threads
+local part = internal.part
+
+-- State that only this file's functions (and lazy_rare.lua) use.
+local unresponse = {}	-- response closure (skynet.response) -> requester, until used
+local watching_session = {}	-- session of a pending call -> the callee
+local sleep_session = {}	-- token of a sleep / wait -> its session
+local wait_session = {}	-- sessions of skynet.wait (no answer will ever come for them)
+internal.unresponse = unresponse
+internal.watching_session = watching_session
+internal.sleep_session = sleep_session
+internal.wait_session = wait_session
+
+-- Every session the runtime picks for a call or skynet.wait passes through here (see the core).
+local GUARD_FROM <const> = 0x7ff00000
+local function checked(session)
+	if session and session >= GUARD_FROM then
+		part("skynet.lazy_rare").start_guard(session)
+	end
+	return session
+end
+internal.checked = checked
 
 local helpers = {}
 
 ---------------------------------------------------------------------------------------------------
--- Calls and answers
+-- Protocols, calls and answers
+
+function skynet.dispatch(typename, func)
+	local p = proto[typename]
+	if func then
+		local previous = p.dispatch
+		p.dispatch = func
+		return previous
+	end
+	return p and p.dispatch
+end
+
+function skynet.send(addr, typename, ...)
+	local p = proto[typename]
+	return csend(addr, p.id, 0, p.pack(...))
+end
 
 function skynet.rawsend(addr, typename, msg, sz)
 	local p = proto[typename]
@@ -67,42 +100,17 @@ internal.wait_response = wait_response
 function skynet.call(addr, typename, ...)
 	local tag = session_coroutine_tracetag[internal.running_thread]
 	if tag then
-		lazy_threads().trace_call(tag, addr, 3)
+		part("skynet.lazy_rare").trace_call(tag, addr, 3)
 	end
 	local p = proto[typename]
-	local session = checked((internal.guard_send or csend)(addr, p.id, nil, p.pack(...)))
+	local session = (internal.guard_send or csend)(addr, p.id, nil, p.pack(...))
 	if session == nil then
 		error("call to invalid address " .. skynet.address(addr))
+	end
+	if session >= GUARD_FROM then	-- (checked, inline)
+		part("skynet.lazy_rare").start_guard(session)
 	end
 	return p.unpack(wait_response(addr, session))
-end
-
-function skynet.rawcall(addr, typename, msg, sz)
-	local tag = session_coroutine_tracetag[internal.running_thread]
-	if tag then
-		lazy_threads().trace_call(tag, addr, 3)
-	end
-	local p = proto[typename]
-	local session = checked((internal.guard_send or csend)(addr, p.id, nil, msg, sz))
-	if session == nil then
-		error("call to invalid address " .. skynet.address(addr))
-	end
-	return wait_response(addr, session)
-end
-
--- A call traced under `tag` (which the callee is told with PTYPE_TRACE) of a packed message.
-function skynet.tracecall(tag, addr, typename, msg, sz)
-	local tracelog = lazy_threads().tracelog
-	tracelog(tag, "tracecall begin")
-	csend(addr, 12, 0, tag)	-- PTYPE_TRACE
-	local p = proto[typename]
-	local session = checked((internal.guard_send or csend)(addr, p.id, nil, msg, sz))
-	if session == nil then
-		error("call to invalid address " .. skynet.address(addr))
-	end
-	local rmsg, rsz = wait_response(addr, session)
-	tracelog(tag, "tracecall end")
-	return rmsg, rsz
 end
 
 function skynet.ret(msg, sz)
@@ -110,7 +118,7 @@ function skynet.ret(msg, sz)
 	local co = internal.running_thread
 	local tag = session_coroutine_tracetag[co]
 	if tag then
-		lazy_threads().tracelog(tag, "response")
+		part("skynet.lazy_rare").tracelog(tag, "response")
 	end
 	local session = session_coroutine_id[co]
 	if session == nil then
@@ -177,10 +185,6 @@ function skynet.ignoreret()
 	session_coroutine_id[internal.running_thread] = nil
 end
 
-function skynet.redirect(dest, source, typename, ...)
-	return c.redirect(dest, source, proto[typename].id, ...)
-end
-
 ---------------------------------------------------------------------------------------------------
 -- Sleep, wait, wakeup, fork
 
@@ -189,7 +193,7 @@ local function suspend_sleep(session, token)
 	local co = internal.running_thread
 	local tag = session_coroutine_tracetag[co]
 	if tag then
-		lazy_threads().tracelog(tag, "sleep", 2)
+		part("skynet.lazy_rare").tracelog(tag, "sleep", 2)
 	end
 	session_id_coroutine[session] = co
 	if sleep_session[token] ~= nil then
@@ -248,16 +252,20 @@ function skynet.fork(func, ...)
 end
 
 ---------------------------------------------------------------------------------------------------
--- A resume that did not end in "SUSPEND" (called by the core's suspend)
+-- The rest of the message loop (called by the core)
 
-function helpers.resumed(co, ok, command)
+local raw_resume = coroutine.resume
+local core_suspend = internal.suspend
+
+-- A resume that did not end in "SUSPEND".
+local function resumed(co, ok, command)
 	if not ok then	-- the thread raised: fail its request, if any, and raise the traceback
 		local session = session_coroutine_id[co]
 		if session then
 			if session ~= 0 then
 				local tag = session_coroutine_tracetag[co]
 				if tag then
-					lazy_threads().tracelog(tag, "error")
+					part("skynet.lazy_rare").tracelog(tag, "error")
 				end
 				csend(session_coroutine_address[co], PTYPE_ERROR, session, "")
 			end
@@ -280,55 +288,116 @@ function helpers.resumed(co, ok, command)
 	end
 end
 
----------------------------------------------------------------------------------------------------
--- Exit
+-- Where the ready queues have been read up to (see the core).
+local wakeup_next, error_next = 1, 1
 
--- Answers every request with an ERROR: the callback of a service that has exited.
-local function refuse_all(prototype, _, _, session, source)
-	if session ~= 0 and source ~= 0 and prototype ~= PTYPE_RESPONSE and prototype ~= PTYPE_ERROR then
-		csend(source, PTYPE_ERROR, session, "")
+-- The core's suspend(co, ok, command), when the resume did not end in "SUSPEND" or a queue is not
+-- empty: then the threads made ready run one after the other, each time the previous one parks.
+function helpers.suspend(co, ok, command)
+	while true do
+		if command ~= "SUSPEND" or not ok then
+			return resumed(co, ok, command)
+		end
+		co = nil
+		repeat	-- the first woken thread that still sleeps
+			local token = wakeup_queue[wakeup_next]
+			if token == nil then
+				break
+			end
+			wakeup_queue[wakeup_next] = false
+			wakeup_next = wakeup_next + 1
+			local session = sleep_session[token]
+			if session then
+				co = session_id_coroutine[session]
+				if type(co) == "thread" then
+					local tag = session_coroutine_tracetag[co]
+					if tag then
+						part("skynet.lazy_rare").tracelog(tag, "resume")
+					end
+					session_id_coroutine[session] = "BREAK"	-- its timer, if any, is now void
+					internal.running_thread = co
+					ok, command = raw_resume(co, false, "BREAK", nil, session)
+				else
+					co = nil
+				end
+			end
+		until co
+		while co == nil do	-- else the first failed call still waiting
+			local session = error_queue[error_next]
+			if session == nil then
+				break
+			end
+			error_queue[error_next] = false
+			error_next = error_next + 1
+			co = session_id_coroutine[session]
+			session_id_coroutine[session] = nil
+			if type(co) == "thread" then
+				internal.running_thread = co
+				ok, command = raw_resume(co, false, nil, nil, session)
+			else
+				co = nil
+			end
+		end
+		if co == nil then	-- both queues are consumed: empty them
+			for i = wakeup_next - 1, 1, -1 do
+				wakeup_queue[i] = nil
+			end
+			for i = error_next - 1, 1, -1 do
+				error_queue[i] = nil
+			end
+			wakeup_next, error_next = 1, 1
+			return
+		end
 	end
 end
 
-function skynet.exit()
-	-- no fork runs after exit
-	for i in pairs(fork_queue) do
-		fork_queue[i] = false
-	end
-	skynet.send(".launcher", "lua", "REMOVE", c.self(), false)
-	-- fail the requests I serve
-	for co, session in pairs(session_coroutine_id) do
-		local address = session_coroutine_address[co]
-		if session ~= 0 and address then
-			csend(address, PTYPE_ERROR, session, "")
+-- Runs the forked threads queued so far (and those they fork), merging their errors into those
+-- of the message (ok, err); returns the merged (ok, err).
+function helpers.run_forks(ok, err)
+	local i = 1
+	local co = fork_queue[1]
+	while co ~= nil do
+		if co then
+			fork_queue[i] = false
+			internal.running_thread = co
+			local fork_ok, fork_err = pcall(core_suspend, co, raw_resume(co))
+			if not fork_ok then
+				if ok then
+					ok, err = false, tostring(fork_err)
+				else
+					err = tostring(err) .. "\n" .. tostring(fork_err)
+				end
+			end
 		end
+		i = i + 1
+		co = fork_queue[i]
 	end
-	local current = internal.running_thread
-	for _, co in pairs(session_id_coroutine) do
-		if type(co) == "thread" and co ~= current and coroutine.status(co) == "suspended" then
-			coroutine.close(co)
-		end
+	for j = i - 1, 1, -1 do
+		fork_queue[j] = nil
 	end
-	for respond in pairs(unresponse) do
-		respond(false)
-	end
-	-- tell the services I am waiting on that I am gone
-	local told = {}
-	for _, address in pairs(watching_session) do
-		if not told[address] then
-			told[address] = true
-			csend(address, PTYPE_ERROR, 0, "")
-		end
-	end
-	c.callback(refuse_all)
-	c.command("EXIT")
-	coroutine_yield "QUIT"
+	return ok, err
 end
 
--- As if `service` had exited: the calls waiting on it fail.
-function skynet.term(service)
-	return internal.error_dispatch(0, service)
+-- ERROR messages (the error protocol's dispatch): session N = the call with session N failed;
+-- session 0 = the sender is gone.
+local function _error_dispatch(error_session, error_source)
+	session_coroutine_id[internal.running_thread] = nil	-- (skynet.ignoreret)
+	if error_session == 0 then
+		for respond, address in pairs(unresponse) do
+			if address == error_source then
+				unresponse[respond] = nil
+			end
+		end
+		for session, address in pairs(watching_session) do
+			if address == error_source then
+				error_queue[#error_queue + 1] = session
+			end
+		end
+	elseif watching_session[error_session] then
+		error_queue[#error_queue + 1] = error_session
+	end
 end
+helpers.error_dispatch = _error_dispatch
 
 ---------------------------------------------------------------------------------------------------
 -- Addresses, services, names, environment, statistics
@@ -340,17 +409,8 @@ function skynet.address(addr)
 	return tostring(addr)
 end
 
-function skynet.localname(name)
-	return c.addresscommand("QUERY", name)
-end
-
 function skynet.getenv(key)
 	return (c.command("GETENV", key))
-end
-
-function skynet.setenv(key, value)
-	assert(c.command("GETENV", key) == nil, "Can't setenv exist key : " .. key)
-	c.command("SETENV", key .. " " .. value)
 end
 
 function skynet.newservice(name, ...)
@@ -371,38 +431,6 @@ function skynet.queryservice(name, ...)
 	return assert(skynet.call(".service", "lua", "QUERY", name, ...))
 end
 
--- Names. A ".name" is local to the node; any other name is global and goes through .cslave
--- (cdummy in a single node), as Skynet's skynet.harbor.globalname does.
-local function global_name(name, handle)
-	assert(#name < 16, "global name is too long")	-- Skynet's GLOBALNAME_LENGTH
-	assert(tonumber(name) == nil, "global name can't be a number")
-	skynet.send(".cslave", "lua", "REGISTER", name, handle or c.self())
-end
-
-function skynet.register(name)
-	local first = name:sub(1, 1)
-	assert(first ~= ":", "can't register a name starting with ':'")
-	if first == "." then
-		c.command("REG", name)
-	else
-		global_name(name)
-	end
-end
-
-function skynet.name(name, handle)
-	local first = name:sub(1, 1)
-	assert(first ~= ":", "can't register a name starting with ':'")
-	if first == "." then
-		c.command("NAME", name .. " " .. skynet.address(handle))
-	else
-		global_name(name, handle)
-	end
-end
-
-function skynet.harbor(addr)
-	return (addr >> 24) & 0xff, false
-end
-
 local starttime
 function skynet.starttime()
 	if not starttime then
@@ -413,47 +441,6 @@ end
 
 function skynet.time()
 	return skynet.now() / 100 + (starttime or skynet.starttime())
-end
-
-function skynet.endless()
-	return c.intcommand("STAT", "endless") == 1
-end
-
-function skynet.mqlen()
-	return c.intcommand("STAT", "mqlen")
-end
-
-function skynet.stat(what)
-	return c.intcommand("STAT", what)
-end
-
-function skynet.memlimit(bytes)
-	c.memlimit(bytes)
-	skynet.memlimit = nil	-- only once
-end
-
--- The function the debug command INFO calls.
-function skynet.info_func(func)
-	internal.info_func = func
-end
-
-skynet.pcall = pcall	-- deprecated in Skynet; pcall works across yields
-
-do	-- skynet.cache: the host's code cache when it has one, otherwise a stub
-	local ok, codecache = pcall(require, "skynet.codecache")
-	if ok and type(codecache) == "table" then
-		skynet.cache = codecache
-	else
-		local cache_mode = "OFF"
-		skynet.cache = {
-			clear = function() end,
-			mode = function(m)
-				local previous = cache_mode
-				if m then cache_mode = m end
-				return previous
-			end,
-		}
-	end
 end
 
 return helpers

@@ -8,8 +8,9 @@
 --   skynet.forward_type(map, start)   start a service whose message types are renamed by map
 --   skynet.filter(f, start)    start a service whose messages go through f first
 --   skynet.monitor(service, query)    a monitor service for the node
--- register and name are defined in skynet.lua already (Skyhost lets services use them without
--- requiring this module); they are the same functions.
+-- register and name are part of the skynet table already (lualib/skynet/lazy_rare.lua, loaded on
+-- first use: Skyhost lets services use them without requiring this module); they are the same
+-- functions.
 --
 -- Differences from Skynet 1.8: forward_type cannot leave the message in the service's hands
 -- (Skyhost's callback has no "forward" mode: the runtime frees every message once the callback

@@ -1,5 +1,5 @@
--- skynet.lazy_threads: the rarely used thread and session machinery of skynet's API, kept out
--- of the core (lualib/skynet.lua) and of lazy.lua so that services that do not use it stay small:
+-- skynet.lazy_rare: the part of skynet's API that ordinary services use rarely, kept out of the
+-- core (lualib/skynet.lua) and of lazy.lua so that services that do not use it stay small:
 -- Skyhost runs stock Lua, which cannot share compiled functions between states, so every service
 -- holds its own copy of all the code it loads.
 --
@@ -8,8 +8,10 @@
 -- to the skynet table and returns the helpers. `internal` is skynet.lua's table of internals
 -- (see the top of skynet.lua). It is not a module to require.
 --
--- Added to skynet: trace, tracetag, traceproto, tracelog, trace_timeout, task, uniqtask,
--- killthread, dispatch_unknown_request, dispatch_unknown_response, request (select).
+-- Added to skynet: exit, term, rawcall, tracecall, redirect, localname, setenv, register, name,
+-- harbor, endless, mqlen, stat, memlimit, info_func, cache, pcall, trace, tracetag, traceproto,
+-- tracelog, trace_timeout, task, uniqtask, killthread, dispatch_unknown_request,
+-- dispatch_unknown_response, request (select).
 -- Helpers for the core and lazy.lua:
 --   tracelog(tag, text [, thread] [, level])   Skynet's c.trace, written in Lua
 --   trace_call(tag, addr, level)               a traced call is about to send
@@ -17,11 +19,12 @@
 --   trace_end(co)                              a traced thread finished its task
 --   forgot_response(co, task, session)         a request's handler returned without answering
 --   start_guard(session)                       the session counter nears its wrap
---   unknown_request(...), unknown_response(...)   the default handlers of stray messages
+--   stray(prototype, msg, sz, session, source, class)   a message the core cannot dispatch
 -- Behaviour as Skynet 1.8, with the differences listed at the top of skynet.lua.
 
 local skynet, internal = ...
-assert(type(internal) == "table", "skynet.lazy_threads is loaded by skynet.lua, not by require")
+assert(type(internal) == "table", "skynet.lazy_rare is loaded by skynet.lua, not by require")
+internal.part "skynet.lazy"	-- first: it completes `internal` (watching_session, checked...)
 
 local c = require "skynet.core"
 
@@ -34,8 +37,9 @@ local format = string.format
 local traceback = debug.traceback
 local getinfo = debug.getinfo
 
-local PTYPE_ERROR = 7
-local PTYPE_TRACE = 12
+local PTYPE_RESPONSE <const> = 1
+local PTYPE_ERROR <const> = 7
+local PTYPE_TRACE <const> = 12
 
 local proto = internal.proto
 local session_id_coroutine = internal.session_id_coroutine
@@ -43,6 +47,8 @@ local session_coroutine_id = internal.session_coroutine_id
 local session_coroutine_address = internal.session_coroutine_address
 local session_coroutine_tracetag = internal.session_coroutine_tracetag
 local watching_session = internal.watching_session
+local unresponse = internal.unresponse
+local fork_queue = internal.fork_queue
 local sleep_session = internal.sleep_session
 local trace_source = internal.trace_source
 local checked = internal.checked
@@ -53,7 +59,7 @@ local checked = internal.checked
 -- Skynet's native c.trace(tag, text [, thread] [, level]); skynet.core has none, so the line is
 -- built here. Levels count as in the C version: 0 is the trace function itself, 1 its caller.
 
-local MAX_TRACE_LEVELS = 3
+local MAX_TRACE_LEVELS <const> = 3
 
 local function tracelog(tag, text, a, b)
 	tag, text = tostring(tag), tostring(text)
@@ -168,8 +174,8 @@ end
 -- start_guard with every session the runtime picks from GUARD_FROM on, and uses the guard_*
 -- hooks of `internal` while they are set.
 
-local GUARD_FROM = 0x7ff00000
-local SESSION_TOP = 0x7fffffff
+local GUARD_FROM <const> = 0x7ff00000
+local SESSION_TOP <const> = 0x7fffffff
 local cgenid = c.genid
 local cintcommand = c.intcommand
 local guarding = false
@@ -236,26 +242,46 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Unknown messages
 
-function helpers.unknown_request(session, address, msg, sz, prototype)
+local function unknown_request(session, address, msg, sz, prototype)
 	cerror(format("Unknown request (%s): %s", prototype, tostring(c.tostring(msg, sz))))
 	error(format("Unknown session : %d from %x", session, address))
 end
 
-function helpers.unknown_response(session, address, msg, sz)
+local function unknown_response(session, address, msg, sz)
 	cerror(format("Response message : %s", tostring(c.tostring(msg, sz))))
 	error(format("Unknown session : %d from %x", session, address))
 end
 
 function skynet.dispatch_unknown_request(handler)
-	local previous = internal.unknown_request or helpers.unknown_request
-	internal.unknown_request = handler
+	local previous = unknown_request
+	unknown_request = handler
 	return previous
 end
 
 function skynet.dispatch_unknown_response(handler)
-	local previous = internal.unknown_response or helpers.unknown_response
-	internal.unknown_response = handler
+	local previous = unknown_response
+	unknown_response = handler
 	return previous
+end
+
+-- A message the core's dispatch cannot hand to a thread: a RESPONSE nobody waits for, a
+-- PTYPE_TRACE announcement, or a message of a protocol that is unknown or has no dispatch
+-- function (`class`, if known). Requests among them are answered with an ERROR.
+function helpers.stray(prototype, msg, sz, session, source, class)
+	if prototype == 1 then	-- PTYPE_RESPONSE
+		return unknown_response(session, source, msg, sz)
+	end
+	if class then
+		trace_source[source] = nil
+	elseif prototype == PTYPE_TRACE then	-- the next request from `source` is traced
+		trace_source[source] = c.tostring(msg, sz)
+		return
+	end
+	if session ~= 0 then
+		csend(source, PTYPE_ERROR, session, "")
+	else
+		unknown_request(session, source, msg, sz, class and class.name or prototype)
+	end
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -295,7 +321,6 @@ function skynet.killthread(thread)
 			end
 		end
 	else
-		local fork_queue = internal.fork_queue
 		for i, co in pairs(fork_queue) do	-- a fork that has not run yet
 			if co == thread then
 				fork_queue[i] = false
@@ -560,6 +585,180 @@ function skynet.request(obj)
 		return req(obj)
 	end
 	return req
+end
+
+---------------------------------------------------------------------------------------------------
+-- Calls of packed messages, exit, names, environment, statistics
+
+function skynet.rawcall(addr, typename, msg, sz)
+	local tag = session_coroutine_tracetag[internal.running_thread]
+	if tag then
+		trace_call(tag, addr, 3)
+	end
+	local p = proto[typename]
+	local session = checked((internal.guard_send or csend)(addr, p.id, nil, msg, sz))
+	if session == nil then
+		error("call to invalid address " .. skynet.address(addr))
+	end
+	return internal.wait_response(addr, session)
+end
+
+
+-- A call traced under `tag` (which the callee is told with PTYPE_TRACE) of a packed message.
+function skynet.tracecall(tag, addr, typename, msg, sz)
+	tracelog(tag, "tracecall begin")
+	csend(addr, PTYPE_TRACE, 0, tag)
+	local p = proto[typename]
+	local session = checked((internal.guard_send or csend)(addr, p.id, nil, msg, sz))
+	if session == nil then
+		error("call to invalid address " .. skynet.address(addr))
+	end
+	local rmsg, rsz = internal.wait_response(addr, session)
+	tracelog(tag, "tracecall end")
+	return rmsg, rsz
+end
+
+
+function skynet.redirect(dest, source, typename, ...)
+	return c.redirect(dest, source, proto[typename].id, ...)
+end
+
+
+---------------------------------------------------------------------------------------------------
+-- Exit
+
+-- Answers every request with an ERROR: the callback of a service that has exited.
+local function refuse_all(prototype, _, _, session, source)
+	if session ~= 0 and source ~= 0 and prototype ~= PTYPE_RESPONSE and prototype ~= PTYPE_ERROR then
+		csend(source, PTYPE_ERROR, session, "")
+	end
+end
+
+function skynet.exit()
+	-- no fork runs after exit
+	for i in pairs(fork_queue) do
+		fork_queue[i] = false
+	end
+	skynet.send(".launcher", "lua", "REMOVE", c.self(), false)
+	-- fail the requests I serve
+	for co, session in pairs(session_coroutine_id) do
+		local address = session_coroutine_address[co]
+		if session ~= 0 and address then
+			csend(address, PTYPE_ERROR, session, "")
+		end
+	end
+	local current = internal.running_thread
+	for _, co in pairs(session_id_coroutine) do
+		if type(co) == "thread" and co ~= current and coroutine.status(co) == "suspended" then
+			coroutine.close(co)
+		end
+	end
+	for respond in pairs(unresponse) do
+		respond(false)
+	end
+	-- tell the services I am waiting on that I am gone
+	local told = {}
+	for _, address in pairs(watching_session) do
+		if not told[address] then
+			told[address] = true
+			csend(address, PTYPE_ERROR, 0, "")
+		end
+	end
+	c.callback(refuse_all)
+	c.command("EXIT")
+	coroutine.yield "QUIT"
+end
+
+
+-- As if `service` had exited: the calls waiting on it fail.
+function skynet.term(service)
+	return internal.part("skynet.lazy").error_dispatch(0, service)
+end
+
+
+function skynet.localname(name)
+	return c.addresscommand("QUERY", name)
+end
+
+
+function skynet.setenv(key, value)
+	assert(c.command("GETENV", key) == nil, "Can't setenv exist key : " .. key)
+	c.command("SETENV", key .. " " .. value)
+end
+
+
+-- Names. A ".name" is local to the node; any other name is global and goes through .cslave
+-- (cdummy in a single node), as Skynet's skynet.harbor.globalname does.
+local function global_name(name, handle)
+	assert(#name < 16, "global name is too long")	-- Skynet's GLOBALNAME_LENGTH
+	assert(tonumber(name) == nil, "global name can't be a number")
+	skynet.send(".cslave", "lua", "REGISTER", name, handle or c.self())
+end
+
+function skynet.register(name)
+	local first = name:sub(1, 1)
+	assert(first ~= ":", "can't register a name starting with ':'")
+	if first == "." then
+		c.command("REG", name)
+	else
+		global_name(name)
+	end
+end
+
+function skynet.name(name, handle)
+	local first = name:sub(1, 1)
+	assert(first ~= ":", "can't register a name starting with ':'")
+	if first == "." then
+		c.command("NAME", name .. " " .. skynet.address(handle))
+	else
+		global_name(name, handle)
+	end
+end
+
+function skynet.harbor(addr)
+	return (addr >> 24) & 0xff, false
+end
+
+
+function skynet.endless()
+	return c.intcommand("STAT", "endless") == 1
+end
+
+function skynet.mqlen()
+	return c.intcommand("STAT", "mqlen")
+end
+
+function skynet.stat(what)
+	return c.intcommand("STAT", what)
+end
+
+function skynet.memlimit(bytes)
+	c.memlimit(bytes)
+	skynet.memlimit = nil	-- only once
+end
+
+-- The function the debug command INFO calls.
+function skynet.info_func(func)
+	internal.info_func = func
+end
+
+skynet.pcall = pcall	-- deprecated in Skynet; pcall works across yields
+
+do	-- skynet.cache: the host's code cache when it has one, otherwise a stub
+	local ok, codecache = pcall(require, "skynet.codecache")
+	if ok and type(codecache) == "table" then
+		skynet.cache = codecache
+	else
+		local cache_mode = "OFF"
+		skynet.cache = {
+			clear = function() end,
+			mode = function(m)
+				local previous = cache_mode
+				if m then cache_mode = m end
+				return previous
+			end,
+		}
+	end
 end
 
 return helpers
