@@ -312,7 +312,9 @@ function CMD.run_script(script_path)
 		return false, "脚本编译失败: " .. err
 	end
 
-	local ok, result = pcall(chunk)
+	-- A migrate_* script is run once: migration.guard checks the database record first and
+	-- records the outcome (other scripts are plain pcall(chunk)); see lualib/migration.lua.
+	local ok, result = require("migration").guard(script_path, script, pcall, chunk)
 	if not ok then
 		skynet.error("脚本执行失败:", script_path, result)
 		return false, "脚本执行失败: " .. tostring(result)

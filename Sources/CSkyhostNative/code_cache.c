@@ -155,3 +155,17 @@ int skyhost_install_code_cache(lua_State *L, struct skyhost_binding *b) {
     lua_pop(L, 2);
     return 0;
 }
+
+static int loadfile_body(lua_State *L) {
+    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, 1);
+    const char *path = (const char *)lua_touserdata(L, 2);
+    if (load_file(L, b, path, "bt") != LUA_OK) return lua_error(L);
+    return 1;
+}
+
+int skyhost_loadfile_protected(lua_State *L, struct skyhost_binding *b, const char *path) {
+    lua_pushcfunction(L, loadfile_body);
+    lua_pushlightuserdata(L, b);
+    lua_pushlightuserdata(L, (void *)path);
+    return lua_pcall(L, 2, 1, 0);
+}

@@ -283,6 +283,7 @@ static double thread_seconds(void) {
 #define PROFILE_TOTAL lua_upvalueindex(2)
 #define PROFILE_RESUME lua_upvalueindex(3)
 #define PROFILE_BINDING lua_upvalueindex(4)
+#define PROFILE_BINDING_OF_START_STOP lua_upvalueindex(3)
 
 static int profile_start(lua_State *L) {
     if (lua_gettop(L) == 0) lua_pushthread(L);
@@ -297,6 +298,7 @@ static int profile_start(lua_State *L) {
     lua_pushvalue(L, 1);
     lua_pushnumber(L, thread_seconds());
     lua_rawset(L, PROFILE_START);
+    ((struct skyhost_binding *)lua_touserdata(L, PROFILE_BINDING_OF_START_STOP))->profiling++;
     return 0;
 }
 
@@ -318,41 +320,48 @@ static int profile_stop(lua_State *L) {
     lua_pushnil(L);
     lua_rawset(L, PROFILE_TOTAL);
     lua_pushnumber(L, total);
+    ((struct skyhost_binding *)lua_touserdata(L, PROFILE_BINDING_OF_START_STOP))->profiling--;
     return 1;
 }
 
 static int profile_resume(lua_State *L) {
     int n = lua_gettop(L);
     luaL_checktype(L, 1, LUA_TTHREAD);
-    lua_pushvalue(L, 1);
-    if (lua_rawget(L, PROFILE_TOTAL) != LUA_TNIL) {  // profiled: its clock runs again
+    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, PROFILE_BINDING);
+    // The bookkeeping only runs while some coroutine of this service is being timed.
+    if (b->profiling > 0) {
         lua_pushvalue(L, 1);
-        lua_pushnumber(L, thread_seconds());
-        lua_rawset(L, PROFILE_START);
+        if (lua_rawget(L, PROFILE_TOTAL) != LUA_TNIL) {  // profiled: its clock runs again
+            lua_pushvalue(L, 1);
+            lua_pushnumber(L, thread_seconds());
+            lua_rawset(L, PROFILE_START);
+        }
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1);
     lua_pushvalue(L, 1);
     lua_insert(L, 1);                 // keep the thread below the call: [co, co, args...]
     lua_pushvalue(L, PROFILE_RESUME);
     lua_insert(L, 2);                 // [co, resume, co, args...]
-    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, PROFILE_BINDING);
     switch_thread(b, lua_tothread(L, 1));
     lua_call(L, n, LUA_MULTRET);      // coroutine.resume itself never yields
     wait_signaller(b);
     switch_thread(b, L);
-    // The coroutine is suspended (or dead): stop its clock if profile.start() is in force.
-    lua_pushvalue(L, 1);
-    if (lua_rawget(L, PROFILE_START) == LUA_TNUMBER) {
-        double elapsed = thread_seconds() - lua_tonumber(L, -1);
+    // The coroutine is suspended (or dead): stop its clock if profile.start() is in force
+    // (possibly called during this very resume).
+    if (b->profiling > 0) {
         lua_pushvalue(L, 1);
-        lua_rawget(L, PROFILE_TOTAL);
-        double total = lua_tonumber(L, -1) + elapsed;
+        if (lua_rawget(L, PROFILE_START) == LUA_TNUMBER) {
+            double elapsed = thread_seconds() - lua_tonumber(L, -1);
+            lua_pushvalue(L, 1);
+            lua_rawget(L, PROFILE_TOTAL);
+            double total = lua_tonumber(L, -1) + elapsed;
+            lua_pop(L, 1);
+            lua_pushvalue(L, 1);
+            lua_pushnumber(L, total);
+            lua_rawset(L, PROFILE_TOTAL);
+        }
         lua_pop(L, 1);
-        lua_pushvalue(L, 1);
-        lua_pushnumber(L, total);
-        lua_rawset(L, PROFILE_TOTAL);
     }
-    lua_pop(L, 1);
     return lua_gettop(L) - 1;
 }
 
@@ -374,11 +383,13 @@ static int open_profile(lua_State *L) {
     // stack: module, start, total, resume
     lua_pushvalue(L, -3);
     lua_pushvalue(L, -3);
-    lua_pushcclosure(L, profile_start, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));  // the binding
+    lua_pushcclosure(L, profile_start, 3);
     lua_setfield(L, -5, "start");
     lua_pushvalue(L, -3);
     lua_pushvalue(L, -3);
-    lua_pushcclosure(L, profile_stop, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, profile_stop, 3);
     lua_setfield(L, -5, "stop");
     lua_pushvalue(L, lua_upvalueindex(1));  // the binding
     lua_pushcclosure(L, profile_resume, 4);

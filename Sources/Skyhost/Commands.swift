@@ -51,11 +51,20 @@ extension Node {
         case "STAT":
             return statCommand(param ?? "", service)
         case "SIGNAL":
+            // As snlua: signal 0 interrupts the running Lua code, other numbers are logged; the
+            // address is returned on success so that the console can report an unknown one.
             let words = (param ?? "").split(separator: " ")
             guard let first = words.first, let handle = resolve(String(first)),
                   let target = handles.lookup(handle) else { return nil }
-            target.signalTarget.withLock { $0?.signal() }
-            return nil
+            let number = words.count > 1 ? Int(words[1]) ?? 0 : 0
+            log(source: handle, "recv a signal \(number)")
+            if number == 0 {
+                target.signalTarget.withLock { $0?.signal() }
+            } else if number == 1 {
+                let kb = target.signalTarget.withLock { $0?.memoryUsed ?? 0 } / 1024
+                log(source: handle, "Current Memory \(kb)K")
+            }
+            return ServiceAddress.format(handle)
         case "LOGON":
             guard let param, let handle = resolve(param), let target = handles.lookup(handle) else { return nil }
             target.messageLog.withLock { log in
@@ -64,7 +73,7 @@ extension Node {
                     target.isLogging.store(true, ordering: .releasing)
                 }
             }
-            return nil
+            return target.isLogging.load(ordering: .acquiring) ? ServiceAddress.format(handle) : nil
         case "LOGOFF":
             guard let param, let handle = resolve(param), let target = handles.lookup(handle) else { return nil }
             target.messageLog.withLock { log in
@@ -72,7 +81,7 @@ extension Node {
                 log?.close(by: service.handle)
                 log = nil
             }
-            return nil
+            return ServiceAddress.format(handle)
         default:
             log(source: service.handle, "Unknown command \(name)")
             return nil

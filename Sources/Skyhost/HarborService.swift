@@ -16,5 +16,8 @@ final class HarborService: ServiceBody {
 
     func close(_ service: Service) {}
 
+    /// Only redirected name registrations arrive here; requests get an ERROR.
+    var answersRequests: Bool { false }
+
     var memoryUsed: Int { 0 }
 }

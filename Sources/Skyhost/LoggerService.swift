@@ -44,5 +44,8 @@ final class LoggerService: ServiceBody {
         try? file?.close()
     }
 
+    /// The logger prints what it gets; a request to it is answered with an ERROR.
+    var answersRequests: Bool { false }
+
     var memoryUsed: Int { 0 }
 }

@@ -21,7 +21,7 @@ final class LuaServiceBody: ServiceBody {
             ctx: Unmanaged.passUnretained(service).toOpaque(),
             handle: service.handle,
             memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, peak: 0, warned: 0),
-            active: nil, trap: 0))
+            active: nil, trap: 0, profiling: 0))
         do {
             state = try LuaState(allocator: skyhost_alloc, userData: UnsafeMutableRawPointer(binding).advanced(by: MemoryLayout<skyhost_binding>.offset(of: \skyhost_binding.memory)!))
         } catch {
@@ -43,6 +43,8 @@ final class LuaServiceBody: ServiceBody {
             try state.setGlobal("LUA_PRELOAD", preload)
         }
     }
+
+    var answersRequests: Bool { true }
 
     var memoryUsed: Int { skyhost_memory_used(binding) }
 
@@ -72,15 +74,12 @@ final class LuaServiceBody: ServiceBody {
 
     private func runLoader(args: String, in service: Service) {
         do {
-            guard let source = FileManager.default.contents(atPath: loaderPath) else {
-                throw LuaError(status: LUA_ERRFILE, message: "cannot open loader \(loaderPath)")
-            }
             // As snlua: no collection while the service loads (its heap only grows then), and
             // the generational collector afterwards, which suits services' many short-lived
             // message tables.
             lua_gc_stop(state.raw)
             defer { lua_gc_generational(state.raw) }
-            try state.load(Array(source), chunkName: "@" + loaderPath)
+            try state.check(skyhost_loadfile_protected(state.raw, binding, loaderPath))
             try state.push(args)
             try state.call(arguments: 1, results: 0)
         } catch {

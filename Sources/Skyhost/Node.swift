@@ -271,14 +271,25 @@ public final class Node: @unchecked Sendable {
         var batch: [Message] = []
         batch.reserveCapacity(Scheduler.batchLimit)
         var current = scheduler.next(for: index)
+        // Hand-offs through the `next` slot in a row: a pair of services calling each other could
+        // otherwise keep the worker for ever while the ready queue waits.
+        var handoffs = 0
         while let service = current {
             let more = run(service, batch: &batch, activity: activity)
-            if let readied = activity.takeNext() {
+            if var readied = activity.takeNext() {
                 if more { scheduler.schedule(service) }
+                handoffs += 1
+                if handoffs >= Scheduler.handoffLimit, let waiting = scheduler.poll() {
+                    scheduler.schedule(readied)
+                    readied = waiting
+                    handoffs = 0
+                }
                 current = readied
             } else if !more {
+                handoffs = 0
                 current = scheduler.next(for: index)
             } else if let other = scheduler.poll() {
+                handoffs = 0
                 scheduler.schedule(service)
                 current = other
             }
@@ -313,7 +324,10 @@ public final class Node: @unchecked Sendable {
                 service.messageLog.withLock { $0?.record(message) }
             }
             activity.begin(source: message.source, destination: service.handle)
-            service.body?.dispatch(message, in: service)
+            if let body = service.body {
+                body.dispatch(message, in: service)
+                if !body.answersRequests { refuseRequest(message, at: service) }
+            }
             activity.end()
             service.busySince.store(0, ordering: .relaxed)
             service.cpuNanoseconds &+= monotonicNanoseconds() - start
@@ -326,6 +340,13 @@ public final class Node: @unchecked Sendable {
             return false
         }
         return service.mailbox.finishBatch()
+    }
+
+    /// Answers a request that a native service cannot answer with an ERROR.
+    private func refuseRequest(_ m: Message, at service: Service) {
+        guard m.session > 0, m.source != 0, m.type != ProtocolType.response.rawValue,
+              m.type != ProtocolType.error.rawValue else { return }
+        deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)
     }
 
     /// Tells the sender of an undeliverable message that it failed (Skynet's drop_message).

@@ -22,6 +22,8 @@ final class Scheduler: @unchecked Sendable {
 
     /// Messages a worker takes from one service before it looks at the others.
     static let batchLimit = 32
+    /// Services a worker runs in a row through its `next` slot before it lets the ready queue in.
+    static let handoffLimit = 16
 
     init() {
         ready = Array(repeating: nil, count: 64)

@@ -65,4 +65,37 @@ import Testing
         #expect(ServiceAddress(0x0200_000a).harbor == 2)
         #expect(ServiceAddress(0x0200_000a).description == ":0200000a")
     }
+
+    @Test func aBusyPairOfServicesDoesNotStarveTheOthers() throws {
+        // One worker; main and pong call each other as fast as they can for a second while a
+        // third service ticks every 5 cs: the ticks must keep coming.
+        let node = try TestNode([
+            "pong.lua": """
+                local skynet = require "skynet"
+                skynet.start(function() skynet.dispatch("lua", function() skynet.ret() end) end)
+                """,
+            "ticker.lua": """
+                local skynet = require "skynet"
+                local ticks = 0
+                skynet.start(function()
+                    skynet.fork(function() while true do skynet.sleep(5) ticks = ticks + 1 end end)
+                    skynet.dispatch("lua", function() skynet.retpack(ticks) end)
+                end)
+                """,
+            "main.lua": """
+                local skynet = require "skynet"
+                skynet.start(function()
+                    local pong = skynet.newservice("pong")
+                    local ticker = skynet.newservice("ticker")
+                    local before = skynet.call(ticker, "lua")
+                    local t0 = skynet.now()
+                    while skynet.now() - t0 < 100 do skynet.call(pong, "lua") end
+                    local during = skynet.call(ticker, "lua") - before
+                    skynet.error("ticks during the ping loop", during >= 10, during)
+                end)
+                """,
+        ], threads: 1)
+        let line = try node.output.waitForLog(containing: "ticks during the ping loop")
+        #expect(line.contains("loop true"), "\(line)")
+    }
 }

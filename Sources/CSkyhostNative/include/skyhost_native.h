@@ -69,6 +69,8 @@ struct skyhost_binding {
     lua_State *volatile active;
     /// Signal state: 0 none, 1 pending, -1 being installed by the signalling thread.
     volatile int trap;
+    /// Coroutines being timed by skynet.profile; resume skips the bookkeeping while it is 0.
+    int profiling;
 };
 
 /// Bytes the service's lua_State holds now; safe to call from any thread.
@@ -83,6 +85,10 @@ void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 /// when a file's bytes are unchanged (see code_cache.c). Runs protected; returns a Lua status
 /// (error message on the stack on failure).
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding);
+
+/// Loads a Lua file through the node's compiled-code cache (as the replaced `loadfile` does),
+/// pushing the function, or returning an error status with the message pushed.
+int skyhost_loadfile_protected(lua_State *L, struct skyhost_binding *binding, const char *path);
 
 /// Calls the service's Lua callback (set by skynet.core.callback) with
 /// `(ptype, msg, sz, session, source)` in protected mode. Returns LUA_OK, or an error status with

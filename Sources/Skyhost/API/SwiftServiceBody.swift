@@ -51,5 +51,7 @@ final class SwiftServiceBody: ServiceBody, @unchecked Sendable {
 
     func close(_ service: Service) {}
 
+    var answersRequests: Bool { true }
+
     var memoryUsed: Int { 0 }
 }

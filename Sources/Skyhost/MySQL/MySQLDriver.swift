@@ -102,6 +102,9 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
         for job in dropped { reply(failure: Self.closedFailure, to: job.source, session: job.session) }
     }
 
+    /// Replies come later, from the driver threads.
+    var answersRequests: Bool { true }
+
     var memoryUsed: Int { 0 }
 
     private static let closedFailure = MySQLFailure(code: 0, message: "the mysql driver was closed", sqlState: "HY000")
