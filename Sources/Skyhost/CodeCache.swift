@@ -43,7 +43,4 @@ final class CodeCache: Sendable {
         let entry = Entry(source: source, bytecode: bytecode)
         entries.withLock { $0[path] = entry }
     }
-
-    /// Number of files known.
-    var count: Int { entries.withLock { $0.count } }
 }

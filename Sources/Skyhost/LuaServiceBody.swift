@@ -48,8 +48,6 @@ final class LuaServiceBody: ServiceBody {
 
     var memoryUsed: Int { skyhost_memory_used(binding) }
 
-    /// Bytes the allocator may hand out (0 = no limit).
-    var memoryLimit: Int { binding.pointee.memory.limit }
 
     func dispatch(_ message: Message, in service: Service) {
         guard initialized else {

@@ -125,7 +125,4 @@ final class Scheduler: @unchecked Sendable {
         for t in threads { t.join() }
         threads.removeAll()
     }
-
-    /// Wakes every sleeping worker (used by the timer and sockets after a burst of deliveries).
-    func wakeAll() { lock.broadcast() }
 }
