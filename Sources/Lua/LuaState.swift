@@ -15,6 +15,7 @@ public struct LuaError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
+    /// A readable explanation.
     public var description: String { message }
 
     /// True for a syntax error found while compiling a chunk.

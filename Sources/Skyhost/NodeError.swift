@@ -9,6 +9,7 @@ public enum NodeError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The bootstrap service could not be launched.
     case bootstrapFailed(String)
 
+    /// A readable explanation.
     public var description: String {
         switch self {
         case .badConfig(let why): return "bad config: \(why)"

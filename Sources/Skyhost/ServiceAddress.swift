@@ -31,11 +31,36 @@ public struct ServiceAddress: Hashable, Sendable, Comparable, CustomStringConver
         self.rawValue = value
     }
 
+    /// Handle order.
     public static func < (a: ServiceAddress, b: ServiceAddress) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Protocol ids, as Skynet's.
 public enum ProtocolType: Int32, Sendable {
-    case text = 0, response = 1, multicast = 2, client = 3, system = 4, harbor = 5, socket = 6
-    case error = 7, queue = 8, debug = 9, lua = 10, snax = 11, trace = 12
+    /// Plain text (the logger's input).
+    case text = 0
+    /// A reply to a call, or a timer firing.
+    case response = 1
+    /// Skynet's multicast.
+    case multicast = 2
+    /// Client messages of a gate.
+    case client = 3
+    /// System messages.
+    case system = 4
+    /// Between nodes.
+    case harbor = 5
+    /// Socket events.
+    case socket = 6
+    /// A call failed (the callee raised or died).
+    case error = 7
+    /// Skynet's mqueue.
+    case queue = 8
+    /// The debug protocol (MEM, GC, RUN, ...): what the console and inject use.
+    case debug = 9
+    /// `skynet.send(addr, "lua", ...)`.
+    case lua = 10
+    /// Skynet's snax.
+    case snax = 11
+    /// Tracing.
+    case trace = 12
 }

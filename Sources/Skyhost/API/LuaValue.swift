@@ -5,11 +5,17 @@
 /// are replaced when decoded). Tables are dictionaries: a Lua sequence `{10, 20}` is
 /// `[1: 10, 2: 20]`; `LuaValue.array` and `subscript(_:)` make that convenient.
 public enum LuaValue: Hashable, Sendable {
+    /// Lua's nil (also what a missing value reads as).
     case `nil`
+    /// A boolean.
     case bool(Bool)
+    /// An integer (Lua 5.4 integer subtype).
     case integer(Int64)
+    /// A float.
     case number(Double)
+    /// A string.
     case string(String)
+    /// A table: keys and values, nil values left out.
     case table([LuaValue: LuaValue])
 
     /// A Lua sequence: keys 1...n.
@@ -78,12 +84,19 @@ public enum LuaValue: Hashable, Sendable {
 extension LuaValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral {
+    /// `nil`.
     public init(nilLiteral: ()) { self = .nil }
+    /// `true` / `false`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An integer literal.
     public init(integerLiteral value: Int64) { self = .integer(value) }
+    /// A float literal.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// A string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `[a, b]`: a Lua sequence.
     public init(arrayLiteral elements: LuaValue...) { self = .array(elements) }
+    /// `["k": v]`: a table (nil keys and values left out).
     public init(dictionaryLiteral elements: (LuaValue, LuaValue)...) {
         var t: [LuaValue: LuaValue] = [:]
         for (k, v) in elements where k != .nil && v != .nil { t[k] = v }
@@ -92,6 +105,7 @@ extension LuaValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expres
 }
 
 extension LuaValue: CustomStringConvertible {
+    /// A Lua-like rendering, for logs and test messages.
     public var description: String {
         switch self {
         case .nil: return "nil"

@@ -14,6 +14,7 @@ public enum SkyhostError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The service could not be launched (not found, or its start function raised).
     case launchFailed(String)
 
+    /// A readable explanation.
     public var description: String {
         switch self {
         case .invalidAddress(let a): return "invalid address \(a)"

@@ -5,6 +5,7 @@ public enum SkynetPack {
     public struct InvalidStream: Error, CustomStringConvertible, Sendable {
         /// Where decoding stopped.
         public let offset: Int
+        /// A readable explanation.
         public var description: String { "Invalid serialize stream at byte \(offset)" }
     }
 
@@ -33,6 +34,7 @@ public enum SkynetPack {
 
     /// A value that cannot be packed: a table nested deeper than Skynet allows.
     public struct TooDeep: Error, CustomStringConvertible, Sendable {
+        /// A readable explanation.
         public var description: String { "serialize can't pack too depth table" }
     }
 
