@@ -17,14 +17,12 @@ extension Node {
             guard let param, let handle = handles.handle(named: param) else { return nil }
             return ServiceAddress.format(handle)
         case "EXIT":
-            service.exitRequested = true
-            handles.retire(service.handle)
+            service.requestExit()
             return nil
         case "KILL":
             guard let param, let handle = resolve(param) else { return nil }
             if handle == service.handle {
-                service.exitRequested = true
-                handles.retire(handle)
+                service.requestExit()
             } else {
                 kill(handle)
             }
@@ -54,8 +52,8 @@ extension Node {
             // As snlua: signal 0 interrupts the running Lua code, other numbers are logged; the
             // address is returned on success so that the console can report an unknown one.
             let words = (param ?? "").split(separator: " ")
-            guard let first = words.first, let handle = resolve(String(first)),
-                  let target = handles.lookup(handle) else { return nil }
+            guard let first = words.first, let target = liveService(String(first)) else { return nil }
+            let handle = target.handle
             let number = words.count > 1 ? Int(words[1]) ?? 0 : 0
             log(source: handle, "recv a signal \(number)")
             if number == 0 {
@@ -66,26 +64,28 @@ extension Node {
             }
             return ServiceAddress.format(handle)
         case "LOGON":
-            guard let param, let handle = resolve(param), let target = handles.lookup(handle) else { return nil }
+            guard let target = liveService(param) else { return nil }
             target.messageLog.withLock { log in
-                if log == nil, let opened = MessageLog(node: self, handle: handle, by: service.handle) {
+                if log == nil, let opened = MessageLog(node: self, handle: target.handle, by: service.handle) {
                     log = opened
                     target.isLogging.store(true, ordering: .releasing)
                 }
             }
-            return target.isLogging.load(ordering: .acquiring) ? ServiceAddress.format(handle) : nil
+            return target.isLogging.load(ordering: .acquiring) ? target.address : nil
         case "LOGOFF":
-            guard let param, let handle = resolve(param), let target = handles.lookup(handle) else { return nil }
-            target.messageLog.withLock { log in
-                target.isLogging.store(false, ordering: .releasing)
-                log?.close(by: service.handle)
-                log = nil
-            }
-            return ServiceAddress.format(handle)
+            guard let target = liveService(param) else { return nil }
+            target.stopMessageLog(by: service.handle)
+            return target.address
         default:
             log(source: service.handle, "Unknown command \(name)")
             return nil
         }
+    }
+
+    /// The live service an address (`:0000000a`, `.name`) names.
+    private func liveService(_ address: String?) -> Service? {
+        guard let address, let handle = resolve(address) else { return nil }
+        return handles.lookup(handle)
     }
 
     private func timeoutCommand(_ param: String?, _ service: Service) -> String? {

@@ -89,8 +89,7 @@ final class LuaServiceBody: ServiceBody {
             } else {
                 free(data)
             }
-            service.exitRequested = true
-            service.node.handles.retire(service.handle)
+            service.requestExit()
         }
         state.top = 0
     }

@@ -39,9 +39,11 @@ final class Mailbox: @unchecked Sendable {
             capacity *= 2
         }
 
-        /// After a burst, give the big ring back (an idle service keeps a small one).
-        mutating func shrinkIfIdle() {
-            guard count == 0, capacity > 1024 else { return }
+        /// The mailbox is empty: no longer scheduled, and after a burst the big ring goes back
+        /// (an idle service keeps a small one).
+        mutating func becomeIdle() {
+            scheduled = false
+            guard capacity > 1024 else { return }
             ring.deallocate()
             capacity = 16
             ring = .allocate(capacity: capacity)
@@ -91,8 +93,7 @@ final class Mailbox: @unchecked Sendable {
             overload = s.overloadReport
             s.overloadReport = 0
             if s.count == 0 {
-                s.scheduled = false
-                s.shrinkIfIdle()
+                s.becomeIdle()
                 return false
             }
             let n = min(limit, s.count)
@@ -106,8 +107,7 @@ final class Mailbox: @unchecked Sendable {
     func finishBatch() -> Bool {
         lock.withLock {
             if s.count > 0 { return true }
-            s.scheduled = false
-            s.shrinkIfIdle()
+            s.becomeIdle()
             return false
         }
     }

@@ -169,19 +169,10 @@ public final class Node: @unchecked Sendable {
     // MARK: Messages
 
     /// Puts a message in a service's mailbox. Returns false (and frees the payload) when the
-    /// destination does not exist.
+    /// destination does not exist. A message sent by a running service (`sender`) that makes its
+    /// destination ready puts it in the sender's worker's `next` slot (see `WorkerActivity`).
     @discardableResult
-    func deliver(_ message: Message, to handle: UInt32) -> Bool {
-        guard let target = handles.lookup(handle) else {
-            message.release()
-            return false
-        }
-        return deliver(message, to: target)
-    }
-
-    /// Delivers a message sent by a running service: a destination it makes ready goes to the
-    /// sender's worker's `next` slot (see `WorkerActivity`).
-    func deliver(_ message: Message, to handle: UInt32, from sender: Service) -> Bool {
+    func deliver(_ message: Message, to handle: UInt32, from sender: Service? = nil) -> Bool {
         guard let target = handles.lookup(handle) else {
             message.release()
             return false

@@ -64,13 +64,25 @@ final class Service: @unchecked Sendable {
         self.launchName = launchName
     }
 
-    /// Detaches the body (so no signal can reach it any more) and closes it.
-    func closeBody() {
+    /// Exits at the end of the current message (Skynet's EXIT): the handle is gone at once, so
+    /// nothing new reaches the service; its owner then retires it.
+    func requestExit() {
+        exitRequested = true
+        node.handles.retire(handle)
+    }
+
+    /// Closes the `logon` message log, if one is open.
+    func stopMessageLog(by source: UInt32) {
         messageLog.withLock { log in
             isLogging.store(false, ordering: .releasing)
-            log?.close(by: handle)
+            log?.close(by: source)
             log = nil
         }
+    }
+
+    /// Detaches the body (so no signal can reach it any more) and closes it.
+    func closeBody() {
+        stopMessageLog(by: handle)
         let closing = body
         body = nil
         closing?.close(self)

@@ -122,6 +122,9 @@ extension Node {
         _ = try await inject(into: address, source: Self.reloadSource, filename: "reload", arguments: [module])
     }
 
+    /// Reload a module only where it is loaded (`reload(module:)` across every service).
+    private static let onlyIfLoaded = "if-loaded"
+
     /// Reloads a Lua module in every Lua service that has loaded it; the result per service.
     public func reload(module: String) async -> [ServiceAddress: Result<Void, SkyhostError>] {
         var results: [ServiceAddress: Result<Void, SkyhostError>] = [:]
@@ -130,7 +133,7 @@ extension Node {
             for target in targets {
                 group.addTask {
                     do {
-                        _ = try await self.inject(into: target.address, source: Self.reloadIfLoadedSource, filename: "reload", arguments: [module])
+                        _ = try await self.inject(into: target.address, source: Self.reloadSource, filename: "reload", arguments: [module, Self.onlyIfLoaded])
                         return (target.address, .success(()))
                     } catch let e as SkyhostError {
                         return (target.address, .failure(e))
@@ -144,16 +147,11 @@ extension Node {
         return results
     }
 
+    /// Runs inside the service: `HotFix.reload(name)`, skipped when the second argument asks for
+    /// loaded modules only and this service has not loaded it.
     static let reloadSource = """
-        local name = ...
-        local ok, err = require("hotfix").reload(name)
-        if not ok then error(tostring(err), 0) end
-        print("reloaded " .. name)
-        """
-
-    static let reloadIfLoadedSource = """
-        local name = ...
-        if package.loaded[name] == nil then print("skipped") return end
+        local name, only_if_loaded = ...
+        if only_if_loaded and package.loaded[name] == nil then print("skipped") return end
         local ok, err = require("hotfix").reload(name)
         if not ok then error(tostring(err), 0) end
         print("reloaded " .. name)
