@@ -23,10 +23,15 @@
 --     Lua's standard libraries. reload refuses them with a reason; reload_pattern and reload_dir
 --     skip them, so that a broad pattern such as "." cannot break the service.
 --
+--   * Each successful reload is a patch on the service's patch stack (lualib/skynet/patch.lua):
+--     `rollback ADDRESS` on the console puts the old module back. The module's version (the SHA-1
+--     of its file) is what `versions` on the console shows.
+--
 -- A module's body should not yield (call another service) while it reloads: the service serves
 -- other messages meanwhile, with the old module still in place.
 
 local skynet = require "skynet"
+local patch = require "skynet.patch"
 
 local HotFix = {}
 
@@ -49,7 +54,8 @@ local function refused(name)
 end
 
 -- 重新加载模块
-function HotFix.reload(module_name)
+-- (operator: who asked, for the service's patch stack; the updater passes it to _reload_module)
+function HotFix.reload(module_name, operator)
 	local why = refused(module_name)
 	if why then
 		skynet.error("模块重载失败:", tostring(module_name), why)
@@ -57,18 +63,29 @@ function HotFix.reload(module_name)
 	end
 
 	local old = package.loaded[module_name]
+	local old_version = patch.version_of(module_name)
 	-- 清除 package.loaded 缓存
 	package.loaded[module_name] = nil
 
 	-- 重新 require
 	local ok, mod = pcall(require, module_name)
 	if not ok then
-		-- The old module (if any) keeps serving.
+		-- The old module (if any) keeps serving, and keeps its version.
 		package.loaded[module_name] = old
+		patch.set_version(module_name, old_version)
 		skynet.error("模块重载失败:", module_name, mod)
 		return false, mod
 	end
 
+	-- A patch on the service's stack, so that it can be rolled back (lualib/skynet/patch.lua).
+	local new_version = patch.version_of(module_name)
+	patch.push {
+		kind = "reload", name = module_name, module = module_name, old = old, new = mod,
+		old_version = old_version, new_version = new_version, checksum = new_version,
+		operator = type(operator) == "string" and operator or "unknown",
+		summary = string.format("module %s %s -> %s", module_name, old_version and old_version:sub(1, 8) or "none",
+			new_version and new_version:sub(1, 8) or "?"),
+	}
 	return true, mod
 end
 

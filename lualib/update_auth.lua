@@ -18,6 +18,7 @@
 --       Wraps a `lua` dispatch function so that every command except those in the set `free`
 --       needs a token (split off the end of its arguments); a refused call is answered with
 --       skynet.retpack(false, reason) and the command does not run.
+--   UpdateAuth.operator()                 -> the operator of the command being served under protect
 --   UpdateAuth.enabled()                  -> whether the node has an update key
 --   UpdateAuth.announce()                 logs, once per node, whether updates need a token
 --
@@ -231,10 +232,14 @@ local function describe(service, cmd, args)
 	return table.concat(words, " ")
 end
 
+-- coroutine -> the operator whose token let in the command it serves (see UpdateAuth.operator)
+local operators = setmetatable({}, { __mode = "k" })
+
 function UpdateAuth.protect(service, dispatch, free)
 	free = free or {}
 	return function(session, source, cmd, ...)
 		local token, args = UpdateAuth.split(...)
+		operators[coroutine.running()] = nil	-- (coroutines are reused)
 		if not free[cmd] then
 			local ok, why = UpdateAuth.check(token, describe(service, cmd, args))
 			if not ok then
@@ -243,9 +248,16 @@ function UpdateAuth.protect(service, dispatch, free)
 				end
 				return
 			end
+			operators[coroutine.running()] = why
 		end
 		return dispatch(session, source, cmd, table.unpack(args, 1, args.n))
 	end
+end
+
+-- The operator of the command the running coroutine serves under UpdateAuth.protect ("anonymous"
+-- without an update key), or nil: patches record who applied them (issue 8).
+function UpdateAuth.operator()
+	return operators[coroutine.running()]
 end
 
 function UpdateAuth.announce()

@@ -21,6 +21,9 @@
 --   * `snax`, `debug` (the interactive debugger), `cmem`, `jmem`, `dumpheap`, `profactive` and
 --     `shrtbl` are not supported and say so;
 --   * carriage returns (telnet), NUL bytes and %XX escapes in HTTP paths are handled;
+--   * issue 8: `inject` is all or nothing (a hotfix that raises has every change it made undone,
+--     and the error says so); `check`, `patches`, `rollback`, `injectall`, `rollbackall` and
+--     `versions` are new (see the block marked "issue 8" below);
 --   * update authorisation (lualib/update_auth.lua): on a node with an update key, `inject`,
 --     `dbgcmd ADDRESS RUN`, `call ADDRESS debug RUN` and calls that change .updater, .config_mgr
 --     or .version_mgr need a token as the last two words of the line, `--token TOKEN`; `getenv
@@ -30,6 +33,7 @@ local skynet = require "skynet"
 local core = require "skynet.core"
 local socket = require "skynet.socket"
 local UpdateAuth = require "update_auth"	-- update authorisation (issue 5)
+local Patching = require "patching"	-- issue 8
 
 local args = table.pack(...)
 local ip = args.n >= 2 and args[1] or "127.0.0.1"
@@ -365,8 +369,11 @@ end
 local READ_ONLY = {
 	[".config_mgr"] = { get = true, get_item = true, check_update = true },
 	[".version_mgr"] = { get_version = true, get_history = true },
-	[".updater"] = {},
+	[".updater"] = { patches = true, versions = true },
 }
+
+-- Debug commands that change code (issue 8 added all but RUN).
+local CODE_CHANGING = { RUN = true, INJECT = true, ROLLBACK = true, ROLLBACK_BROADCAST = true }
 
 -- Removes a trailing "--token TOKEN" from a COMMANDX line (its words and its text); returns TOKEN.
 local function take_token(cmd)
@@ -383,8 +390,8 @@ end
 -- arguments to send, with the token added for .updater, which checks it again itself.
 local function authorise_call(token, handle, protocol, args)
 	local what
-	if protocol == "debug" and args[1] == "RUN" then
-		what = "RUN"
+	if protocol == "debug" and CODE_CHANGING[args[1]] then
+		what = args[1]
 	elseif protocol == "lua" then
 		for name, free in pairs(READ_ONLY) do
 			if skynet.localname(name) == handle and not free[args[1]] then
@@ -443,6 +450,12 @@ function COMMAND.help()
 		dbgcmd = "run address debug command",
 		getenv = "getenv name : skynet.getenv(name)",
 		setenv = "setenv name value: skynet.setenv(name,value)",
+		check = "check address file.lua : compile a hotfix and list the _U/_P names the target lacks, without running it",
+		patches = "patches address : the patches a service runs (id, file, sha1, time, operator)",
+		rollback = "rollback address [n] : undo the last n patches of a service (default 1)",
+		injectall = "injectall script file.lua [rollback] : inject into every service started from script",
+		rollbackall = "rollbackall id : undo broadcast id (printed by injectall) in every service",
+		versions = "versions [module] : which services run which version (sha1) of each module",
 	}
 end
 
@@ -543,19 +556,22 @@ local function read_file(filename)
 end
 
 -- inject ADDRESS FILE words...: the target runs FILE between two of its messages (the debug
--- protocol's RUN, see lualib/skynet/inject.lua), with the words as `...`. The hotfix's print
--- lines come back; if it fails, they come back followed by its error, and whatever it changed
--- before the error stays changed (as on Skynet). A file that does not compile runs nothing.
+-- protocol's INJECT, RUN with the operator: see lualib/skynet/inject.lua), with the words as
+-- `...`. The hotfix's print lines come back. All or nothing (unlike Skynet): if it fails, its
+-- lines come back followed by its error and a line saying that nothing was applied, every change
+-- it made being undone. A file that does not compile runs nothing. A hotfix that changed something
+-- is a patch on the target's stack (`patches`, `rollback`).
 function COMMAND.inject(address, filename, ...)
 	local handle = adjust_address(address)
 	need(filename, "a file name: inject address file.lua")
 	-- >>> update authorisation (issue 5): "--token TOKEN" ends the line; checked and audited
 	local token, words = UpdateAuth.split(...)
-	UpdateAuth.require(token, table.concat({ "console inject", skynet.address(handle), filename,
-		table.unpack(words, 1, words.n) }, " "))
+	local operator = UpdateAuth.require(token, table.concat({ "console inject", skynet.address(handle),
+		filename, table.unpack(words, 1, words.n) }, " "))
 	-- <<< update authorisation
 	local source = read_file(filename)
-	local ok, output = call(handle, "debug", "RUN", source, filename, table.unpack(words, 1, words.n))
+	local ok, output = call(handle, "debug", "INJECT", { operator = operator }, source, filename,
+		table.unpack(words, 1, words.n))
 	if not ok then
 		fail(output)
 	end
@@ -564,11 +580,83 @@ function COMMAND.inject(address, filename, ...)
 	end
 end
 
+-- >>> issue 8: safer hot patching (lualib/patching.lua, lualib/skynet/patch.lua) --------------------
+
+-- Lines as the command's output; a failure ends with <CMD Error>.
+local function report(ok, lines)
+	if not ok then
+		fail(table.concat(lines, "\n"))
+	end
+	return table.concat(lines, "\n")
+end
+
+-- check ADDRESS FILE: compiles FILE and lists the _U / _P names it uses that ADDRESS lacks,
+-- without running it.
+function COMMAND.check(address, filename)
+	local handle = adjust_address(address)
+	need(filename, "a file name: check address file.lua")
+	local source = read_file(filename)
+	return report(call(handle, "debug", "CHECK", source, filename))
+end
+
+-- patches ADDRESS: the patches ADDRESS runs, oldest first.
+function COMMAND.patches(address)
+	local handle = adjust_address(address)
+	local ok, lines = pcall(Patching.patches, handle)
+	if not ok then
+		unknown(handle)
+	end
+	return table.concat(lines, "\n")
+end
+
+-- rollback ADDRESS [N]: undoes the last N (default 1) patches of ADDRESS.
+function COMMAND.rollback(address, ...)
+	local handle = adjust_address(address)
+	local token, words = UpdateAuth.split(...)
+	UpdateAuth.require(token, table.concat({ "console rollback", skynet.address(handle),
+		table.unpack(words, 1, words.n) }, " "))
+	local ok, result = call(handle, "debug", "ROLLBACK", words[1])
+	if not ok then
+		fail(result)
+	end
+	return table.concat(ok, "\n")
+end
+
+-- rollbackall ID: undoes broadcast ID in every service it patched.
+function COMMAND.rollbackall(id, ...)
+	need(id, "a broadcast id (injectall prints it)")
+	local token = UpdateAuth.split(...)
+	UpdateAuth.require(token, "console rollbackall " .. id)
+	return report(Patching.rollback_broadcast(id))
+end
+
+-- injectall SCRIPT FILE [rollback] [words...]: inject FILE into every service started from SCRIPT
+-- (`snlua SCRIPT ...`); with `rollback`, if any one fails, the others are rolled back.
+function COMMAND.injectall(script, filename, ...)
+	need(script, "a service script name: injectall agent file.lua [rollback]")
+	need(filename, "a file name: injectall agent file.lua [rollback]")
+	local token, words = UpdateAuth.split(...)
+	local operator = UpdateAuth.require(token, table.concat({ "console injectall", script, filename,
+		table.unpack(words, 1, words.n) }, " "))
+	local rollback_on_failure = words[1] == "rollback"
+	local args = table.pack(table.unpack(words, rollback_on_failure and 2 or 1, words.n))
+	local source = read_file(filename)
+	local ok, lines = Patching.broadcast(script, source, filename, { operator = operator },
+		rollback_on_failure, args)
+	return report(ok, lines)
+end
+
+-- versions [MODULE]: which services run which version (SHA-1 of the file) of each module.
+function COMMAND.versions(module)
+	return table.concat(Patching.versions(module), "\n")
+end
+-- <<< issue 8 ---------------------------------------------------------------------------------------
+
 function COMMAND.dbgcmd(address, cmd, ...)
 	local handle = adjust_address(address)
 	need(cmd, "a debug command: dbgcmd address COMMAND ...")
-	-- >>> update authorisation (issue 5): RUN is an inject
-	if cmd == "RUN" then
+	-- >>> update authorisation (issue 5): RUN is an inject (issue 8: and INJECT, ROLLBACK...)
+	if CODE_CHANGING[cmd] then
 		local token, words = UpdateAuth.split(...)
 		UpdateAuth.require(token, table.concat({ "console dbgcmd", skynet.address(handle), cmd,
 			table.unpack(words, 1, words.n) }, " "))

@@ -9,6 +9,11 @@
 --   update_module(name)   send `_reload_module(name)` to every running Lua service
 --                         -> { [":0000000a"] = { ok = bool, result = value }, ... }, report
 --   run_script(path)      run a Lua file inside the updater -> true, result | false, reason
+--   inject_all(script, path [, rollback_on_failure])  inject into every `snlua script` service
+--                         -> ok, report lines, broadcast id      (issue 8, lualib/patching.lua)
+--   rollback(address [, n])  undo the last n patches of a service -> ok, report lines
+--   rollback_broadcast(id)   undo a broadcast in every service it patched -> ok, report lines
+--   patches(address), versions([module])  -> true, lines (read only: no token needed)
 -- `report` is one line for an operator: "OK: ..." when everything asked for was done, else
 -- "FAILED: ..." with the reasons (scripts/hotfix.sh exits non-zero on it). Every outcome is also
 -- logged, service by service for failures.
@@ -47,6 +52,7 @@ local skynet = require "skynet"
 require "skynet.manager"	-- skynet.register on Skynet
 local HotFix = require "hotfix"
 local UpdateAuth = require "update_auth"	-- update authorisation (issue 5)
+local Patching = require "patching"	-- issue 8
 
 local TIMEOUT = tonumber((...)) or tonumber(skynet.getenv("updater_timeout") or "") or 500
 local REPORT_LIMIT = 10	-- services named in a report line; the log names them all
@@ -216,7 +222,8 @@ function CMD.update_module(module_name)
 	end
 	table.sort(targets)
 
-	local outcome = ask_all(targets, "_reload_module", module_name)
+	-- (the second argument is for the services' patch stacks: HotFix.reload(name, operator))
+	local outcome = ask_all(targets, "_reload_module", module_name, UpdateAuth.operator())
 	local results = {}
 	local reloaded, failures, unsupported, gone = 0, {}, {}, 0
 	local format = string.format
@@ -325,12 +332,63 @@ function CMD.run_script(script_path)
 end
 
 ---------------------------------------------------------------------------------------------------
+-- Issue 8: patches, rollback, broadcast (lualib/patching.lua). Each returns ok, report lines.
+
+-- inject_all(script, path [, rollback_on_failure, args...]): inject the hotfix file into every
+-- service started from `script`; with rollback_on_failure, one failure rolls all of them back.
+function CMD.inject_all(script, path, rollback_on_failure, ...)
+	if type(script) ~= "string" or type(path) ~= "string" then
+		return false, { "inject_all needs a service script name and a hotfix file" }
+	end
+	local file = io.open(path, "rb")
+	if not file then
+		return false, { "can't open " .. path }
+	end
+	local source = file:read "a"
+	file:close()
+	local ok, lines, id = Patching.broadcast(script, source, path,
+		{ operator = UpdateAuth.operator() }, rollback_on_failure == true or rollback_on_failure == "rollback",
+		table.pack(...))
+	return ok, lines, id
+end
+
+-- rollback(address [, count]): undo the last `count` patches of one service.
+function CMD.rollback(addr, count)
+	local handle = handle_of(addr) or skynet.localname(tostring(addr))
+	if not handle then
+		return false, { "rollback needs a service address" }
+	end
+	local ok, done, lines = pcall(Patching.rollback, handle, count)
+	if not ok then
+		return false, { tostring(done) }
+	end
+	return done, lines
+end
+
+-- rollback_broadcast(id): undo broadcast `id` in every service it patched.
+function CMD.rollback_broadcast(id)
+	return Patching.rollback_broadcast(id)
+end
+
+-- patches(address) -> true, lines; versions([module]) -> true, lines  (no token needed)
+function CMD.patches(addr)
+	local handle = handle_of(addr) or skynet.localname(tostring(addr))
+	local ok, lines = pcall(Patching.patches, handle)
+	return ok, ok and lines or { "unknown address " .. tostring(addr) }
+end
+
+function CMD.versions(module)
+	return true, Patching.versions(module)
+end
+
+---------------------------------------------------------------------------------------------------
 
 -- The single entry point of every command.
 local function dispatch(session, source, cmd, ...)
 	local f = CMD[cmd]
 	if not f then
-		local reason = "unknown updater command " .. tostring(cmd) .. " (update_service, update_module, run_script)"
+		local reason = "unknown updater command " .. tostring(cmd) .. " (update_service, update_module, " ..
+			"run_script, inject_all, rollback, rollback_broadcast, patches, versions)"
 		if session ~= 0 then
 			skynet.retpack(false, reason)
 		end
@@ -351,6 +409,6 @@ skynet.start(function()
 	-- `--token TOKEN`); without one it answers false, reason and does nothing. Accepted and
 	-- refused commands go to the audit log. Without a key, commands run as before.
 	UpdateAuth.announce()
-	skynet.dispatch("lua", UpdateAuth.protect("updater", dispatch))
+	skynet.dispatch("lua", UpdateAuth.protect("updater", dispatch, { patches = true, versions = true }))
 	-- <<< update authorisation
 end)

@@ -54,8 +54,12 @@ static char *read_file(const char *path, size_t *size) {
 }
 
 /// Loads `path` as luaL_loadfilex would (pushing the function, or an error message and returning
-/// a non-OK status), going through the node's compiled-code table.
-static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, const char *mode) {
+/// a non-OK status), going through the node's compiled-code table. When the file is Lua source
+/// and loads, `checksum` (if not NULL) receives the SHA-1 of the whole file as `sha1sum` prints
+/// it; otherwise it is left empty.
+static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, const char *mode,
+                     char checksum[41]) {
+    if (checksum != NULL) checksum[0] = '\0';
     size_t size = 0;
     char *source = read_file(path, &size);
     if (source == NULL) {
@@ -75,9 +79,12 @@ static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, 
     } else {
         const void *bytecode;
         size_t bytecode_size;
-        void *token = b->host->code_lookup(b->ctx, path, text, len, &bytecode, &bytecode_size);
+        const char *known_checksum = NULL;
+        void *token = b->host->code_lookup(b->ctx, path, source, size, &bytecode, &bytecode_size,
+                                           &known_checksum);
         if (token != NULL && (mode == NULL || strchr(mode, 'b') || strchr(mode, 't'))) {
             status = luaL_loadbufferx(L, (const char *)bytecode, bytecode_size, chunkname, "b");
+            if (checksum != NULL && status == LUA_OK) memcpy(checksum, known_checksum, 41);
             b->host->code_release(b->ctx, token);
             if (mode != NULL && strchr(mode, 't') == NULL && status == LUA_OK) {
                 lua_pop(L, 1);  // text source, but only binary chunks are allowed
@@ -90,8 +97,12 @@ static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, 
             if (status == LUA_OK) {
                 struct byte_buffer dump = { NULL, 0, 0, 0 };
                 lua_dump(L, dump_writer, &dump, 0);
-                if (!dump.failed && dump.size > 0)
-                    b->host->code_store(b->ctx, path, text, len, dump.data, dump.size);
+                char stored_checksum[41];
+                if (!dump.failed && dump.size > 0) {
+                    b->host->code_store(b->ctx, path, source, size, dump.data, dump.size,
+                                        stored_checksum);
+                    if (checksum != NULL) memcpy(checksum, stored_checksum, 41);
+                }
                 free(dump.data);
             }
         }
@@ -107,7 +118,7 @@ static int l_loadfile(lua_State *L) {
     const char *path = luaL_checkstring(L, 1);  // reading standard input is not supported
     const char *mode = luaL_optstring(L, 2, "bt");
     int env = !lua_isnone(L, 3) ? 3 : 0;
-    if (load_file(L, b, path, mode) != LUA_OK) {
+    if (load_file(L, b, path, mode, NULL) != LUA_OK) {
         lua_pushnil(L);
         lua_insert(L, -2);
         return 2;
@@ -117,6 +128,27 @@ static int l_loadfile(lua_State *L) {
         if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
     }
     return 1;
+}
+
+// The runtime's own modules ("skynet", "skynet.*") are the same in every service of a node and
+// are never reloaded; recording them would cost every service a table for nothing.
+static int is_runtime_module(const char *name) {
+    return strcmp(name, "skynet") == 0 || strncmp(name, "skynet.", 7) == 0;
+}
+
+// registry[SKYHOST_MODULE_VERSIONS][name] = checksum: which version of each module this service
+// loaded last (read by lualib/skynet/patch.lua; lualib/hotfix.lua puts the old entry back when
+// a reload fails). The table is made on the first module that needs it.
+static void record_version(lua_State *L, const char *name, const char *checksum) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, SKYHOST_MODULE_VERSIONS) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, SKYHOST_MODULE_VERSIONS);
+    }
+    lua_pushstring(L, checksum);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
 }
 
 // package.searchers[2] as Lua's: package.searchpath over package.path, then load.
@@ -135,9 +167,11 @@ static int l_lua_searcher(lua_State *L) {
     if (lua_isnil(L, -2)) return 1;  // the "no file" list
     lua_pop(L, 1);
     const char *file = lua_tostring(L, -1);
-    if (load_file(L, b, file, NULL) != LUA_OK)
+    char checksum[41];
+    if (load_file(L, b, file, NULL, checksum) != LUA_OK)
         return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s",
                           name, file, lua_tostring(L, -1));
+    if (checksum[0] != '\0' && !is_runtime_module(name)) record_version(L, name, checksum);
     lua_pushvalue(L, -2);  // second value for the loader: the file name
     return 2;
 }
@@ -159,7 +193,7 @@ int skyhost_install_code_cache(lua_State *L, struct skyhost_binding *b) {
 static int loadfile_body(lua_State *L) {
     struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, 1);
     const char *path = (const char *)lua_touserdata(L, 2);
-    if (load_file(L, b, path, "bt") != LUA_OK) return lua_error(L);
+    if (load_file(L, b, path, "bt", NULL) != LUA_OK) return lua_error(L);
     return 1;
 }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Glibc
 import Synchronization
 
@@ -9,6 +10,10 @@ final class CodeCache: Sendable {
         let source: UnsafeMutableRawBufferPointer
         let bytecode: UnsafeMutableRawBufferPointer
 
+        /// The source's SHA-1 as 40 lowercase hex digits and a NUL (what `sha1sum` prints for
+        /// the file): the module version that `versions` and `patches` show.
+        let checksum: UnsafeMutablePointer<CChar>
+
         init(source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) {
             self.source = .allocate(byteCount: max(source.count, 1), alignment: 8)
             self.source.copyMemory(from: source)
@@ -16,6 +21,13 @@ final class CodeCache: Sendable {
             self.bytecode.copyMemory(from: bytecode)
             sourceCount = source.count
             bytecodeCount = bytecode.count
+            checksum = .allocate(capacity: 41)
+            let digits = Array("0123456789abcdef".utf8)
+            for (i, byte) in Insecure.SHA1.hash(data: source).enumerated() {
+                checksum[2 * i] = CChar(bitPattern: digits[Int(byte >> 4)])
+                checksum[2 * i + 1] = CChar(bitPattern: digits[Int(byte & 15)])
+            }
+            checksum[40] = 0
         }
 
         let sourceCount: Int
@@ -28,6 +40,7 @@ final class CodeCache: Sendable {
         deinit {
             source.deallocate()
             bytecode.deallocate()
+            checksum.deallocate()
         }
     }
 
@@ -39,8 +52,11 @@ final class CodeCache: Sendable {
         return entry
     }
 
-    func store(path: String, source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) {
+    /// Remembers `bytecode` as the compiled form of `source` for `path`; returns the new entry.
+    @discardableResult
+    func store(path: String, source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) -> Entry {
         let entry = Entry(source: source, bytecode: bytecode)
         entries.withLock { $0[path] = entry }
+        return entry
     }
 }

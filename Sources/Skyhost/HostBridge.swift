@@ -47,23 +47,25 @@ enum HostBridge {
             now: { ctx in
                 HostBridge.service(ctx).node.now()
             },
-            code_lookup: { ctx, path, source, size, bytecode, bytecodeSize in
+            code_lookup: { ctx, path, source, size, bytecode, bytecodeSize, checksum in
                 let cache = HostBridge.service(ctx).node.codeCache
                 guard let entry = cache.lookup(path: String(cString: path!), source: UnsafeRawBufferPointer(start: source, count: size)) else {
                     return nil
                 }
                 bytecode!.pointee = UnsafeRawPointer(entry.bytecode.baseAddress!)
                 bytecodeSize!.pointee = entry.bytecodeCount
+                checksum!.pointee = UnsafePointer(entry.checksum)
                 return Unmanaged.passRetained(entry).toOpaque()
             },
             code_release: { _, token in
                 Unmanaged<CodeCache.Entry>.fromOpaque(token!).release()
             },
-            code_store: { ctx, path, source, size, bytecode, bytecodeSize in
-                HostBridge.service(ctx).node.codeCache.store(
+            code_store: { ctx, path, source, size, bytecode, bytecodeSize, checksum in
+                let entry = HostBridge.service(ctx).node.codeCache.store(
                     path: String(cString: path!),
                     source: UnsafeRawBufferPointer(start: source, count: size),
                     bytecode: UnsafeRawBufferPointer(start: bytecode, count: bytecodeSize))
+                checksum!.update(from: entry.checksum, count: 41)
             }))
         return UnsafePointer(t)
     }()

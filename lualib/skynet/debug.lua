@@ -15,13 +15,17 @@
 --   INFO ...         -> whatever skynet.info_func's function returns (nil without one)
 --   EXIT             the service exits
 --   RUN source filename args... -> ok, output   (inject: see lualib/skynet/inject.lua)
+--   INJECT meta source filename args... -> ok, output, { id, summary }   RUN with an operator
+--   PATCHES / ROLLBACK [n] / ROLLBACK_BROADCAST id / VERSIONS / CHECK source filename
+--                    the patch stack and module versions (lualib/skynet/patch.lua, inject_check.lua)
 --   TERM addr        as if `addr` had exited (its pending calls fail)
 --   SUPPORT proto    -> whether the service has a dispatch function for `proto`
 --   PING             -> empty reply
 --   LINK             never answered while the service lives; the caller's call fails when it exits
 --   TRACELOG [proto] flag   turn trace logging of `proto` (default "lua") on/off
 --   KILLTASK name    kill a coroutine (skynet.killthread); -> nothing, or "Not found"
--- As Skynet 1.8, with one deliberate difference in RUN (see there). REMOTEDEBUG is not provided.
+-- As Skynet 1.8, with deliberate differences in RUN (all or nothing, no forced collection: see
+-- there) and the commands of issue 8 added. REMOTEDEBUG is not provided.
 
 -- Names as in Skynet (dbgcmd, extern_dbgcmd): a hotfix finds them as _P.debug.dbgcmd / _P.debug.extern_dbgcmd.
 local extern_dbgcmd = {}	-- name -> fn, from reg_debugcmd; shared by the whole service
@@ -127,18 +131,83 @@ local function init(skynet, internals)
 			skynet.exit()
 		end
 
-		function cmd.RUN(source, filename, ...)
+		-- The handlers a module reload's rollback rebinds: every protocol's dispatch function.
+		local function handler_roots()
+			local roots = { skynet.dispatch_message, skynet.register_protocol }
+			for _, class in pairs(internals.proto) do
+				if type(class) == "table" and type(class.dispatch) == "function" then
+					roots[#roots + 1] = class.dispatch
+				end
+			end
+			return roots
+		end
+
+		-- Runs a hotfix all or nothing and puts it on the patch stack when it changed something.
+		-- meta: operator, broadcast (id).
+		local function inject(meta, source, filename, ...)
 			internals.part "skynet.lazy"	-- (it adds some of the state tables inject shows in _U)
-			local inject = require "skynet.inject"
-			local ok, output = inject(skynet, source, filename, table.pack(...), internals,
+			local apply = require("skynet.inject").apply
+			local ok, output, result = apply(skynet, source, filename, table.pack(...), internals,
 				skynet.dispatch_message, skynet.register_protocol)
-			reply(ok, table.concat(output, "\n"))
+			if ok and #result.changes > 0 then
+				local patch = require "skynet.patch"
+				local crypt = require "skynet.crypt"
+				result.id = patch.push {
+					kind = "inject", name = tostring(filename), changes = result.changes,
+					checksum = crypt.hexencode(crypt.sha1(source)), summary = result.summary,
+					operator = meta.operator or "anonymous", broadcast = meta.broadcast,
+				}
+				skynet.error(string.format("patch #%d applied: inject %s by %s (%s)", result.id,
+					tostring(filename), meta.operator or "anonymous", result.summary))
+			end
+			result.changes = nil
+			return ok, table.concat(output, "\n"), result
+		end
+
+		-- As Skynet's RUN (ok, output), all or nothing (see lualib/skynet/inject.lua).
+		function cmd.RUN(source, filename, ...)
+			local ok, output = inject({ operator = "anonymous" }, source, filename, ...)
+			reply(ok, output)
 			-- Deliberate difference from Skynet, which runs collectgarbage "collect" here: a full
 			-- collection costs time in proportion to the service's whole heap (over 100 ms for a
 			-- few million live tables), so injects into a big service would be slow and stall its
 			-- messages. The garbage of an inject (a compiled chunk, a few small tables) is tiny and
 			-- the ordinary incremental collector reclaims it, so no collection is forced at all;
 			-- even a single collectgarbage "step" measured 2-25 us depending on the GC phase.
+		end
+
+		-- Issue 8: patches, rollback, versions, check (see lualib/skynet/patch.lua).
+		-- INJECT meta source filename args... -> ok, output, { id = patch id or nil, summary }
+		function cmd.INJECT(meta, ...)
+			reply(inject(type(meta) == "table" and meta or {}, ...))
+		end
+
+		-- PATCHES -> the patch stack, oldest first
+		function cmd.PATCHES()
+			reply(require("skynet.patch").list())
+		end
+
+		-- ROLLBACK [count] -> report lines | nil, reason
+		function cmd.ROLLBACK(count)
+			reply(require("skynet.patch").rollback(count, handler_roots()))
+		end
+
+		-- ROLLBACK_BROADCAST id -> report lines | nil, reason
+		function cmd.ROLLBACK_BROADCAST(id)
+			reply(require("skynet.patch").rollback_broadcast(id, handler_roots()))
+		end
+
+		-- VERSIONS -> { [module] = checksum of the file it runs }
+		function cmd.VERSIONS()
+			reply(require("skynet.patch").versions())
+		end
+
+		-- CHECK source filename -> ok, report lines (the hotfix is compiled, not run)
+		function cmd.CHECK(source, filename)
+			internals.part "skynet.lazy"
+			local u, p = require("skynet.inject").tables(internals, skynet.dispatch_message,
+				skynet.register_protocol)
+			reply(require("skynet.inject_check")(source, filename, u, p))
 		end
 
 		function cmd.TERM(address)

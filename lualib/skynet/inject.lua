@@ -20,7 +20,11 @@
 --           _G.print still writes to the node's standard output.
 --   ...     the extra words given after the file name.
 -- A chunk that doesn't compile runs nothing: (false, { compile error }). A chunk that raises
--- keeps what it changed before the error: (false, { lines printed so far..., error text }).
+-- changes nothing (unlike Skynet, where it keeps what it changed before the error): every change
+-- it made through _U, _P, its globals, `require`d modules and the `debug` library is undone (see
+-- lualib/skynet/journal.lua), and the output is (false, { lines printed so far..., error text,
+-- what was undone }). A chunk that returns is a patch: its changes go on the service's patch
+-- stack (lualib/skynet/patch.lua, done by the caller) so that it can be rolled back.
 --
 -- The walk: one `seen` set for everything, so a function reached twice is walked once (the
 -- roots and the dispatch functions themselves are not marked, only functions found below them);
@@ -49,6 +53,8 @@ local setmetatable = setmetatable
 local load = load
 local pcall = pcall
 local format = string.format
+local ipairs = ipairs
+local journal_lib = require "skynet.journal"
 
 -- Weak values: the plan must not keep replaced closures or tables alive.
 local function weak()
@@ -312,7 +318,24 @@ local function upvalue_tables(known, ...)
 	return full_walk(roots, known)
 end
 
-return function(skynet, source, filename, args, known, ...)
+-- The line that ends the output of a hotfix that raised: that nothing was applied, and what was
+-- undone for that. (What cannot be undone is in lualib/skynet/journal.lua; hotfixes defer it with
+-- _DEFER.)
+local function undone_line(count, entries, failures)
+	local line = "nothing was applied"
+	if count > 0 then
+		line = format("nothing was applied: %d change%s undone (%s)", count, count == 1 and "" or "s",
+			journal_lib.summary(entries))
+	end
+	if #failures > 0 then
+		line = line .. "; compensations (_UNDO) that raised: " .. concat(failures, "; ")
+	end
+	return line
+end
+
+-- Runs a hotfix, all or nothing: ok, output lines, result. result.changes (when ok) are the
+-- journal's entries for the patch stack; result.summary describes them.
+local function apply(skynet, source, filename, args, known, ...)
 	local chunkname = filename and ("@" .. filename) or "=(load)"
 	local output = {}
 
@@ -326,16 +349,34 @@ return function(skynet, source, filename, args, known, ...)
 	end
 
 	local u, p = upvalue_tables(known, ...)
-	local env = setmetatable({ print = print, _U = u, _P = p }, { __index = _ENV })
-	local chunk, err = load(source, chunkname, "bt", env)
+	local journal = journal_lib.new(chunkname)
+	local chunk, err = load(source, chunkname, "bt", journal:env(u, p, print))
 	if not chunk then
-		return false, { err }
+		journal:close()
+		return false, { err }, { summary = "no change" }
 	end
 	args = args or { n = 0 }
 	local ok, failure = pcall(chunk, unpack(args, 1, args.n or #args))
 	if not ok then
 		output[#output + 1] = tostring(failure)
-		return false, output
+		local entries = journal.entries
+		local count, failures = journal:undo()
+		output[#output + 1] = undone_line(count, entries, failures)
+		return false, output, { summary = "no change" }
 	end
-	return true, output
+	local changes = journal:commit()
+	local failures = journal:run_deferred()
+	for _, f in ipairs(failures) do
+		output[#output + 1] = "_DEFER failed: " .. f
+	end
+	return true, output, { changes = changes, summary = journal_lib.summary(changes) }
 end
+
+-- require "skynet.inject" is called as Skynet's: inject(skynet, source, filename, args, known,
+-- f1, f2, ...) -> ok, output lines (and the result above); .tables gives _U and _P.
+return setmetatable({
+	apply = apply,
+	tables = upvalue_tables,
+}, {
+	__call = function(_, ...) return apply(...) end,
+})

@@ -39,15 +39,21 @@ struct skyhost_host {
     /// Centiseconds since the node started.
     uint64_t (*now)(void *ctx);
     /// Compiled code for `path` if the node compiled exactly this `source` before: returns a
-    /// token for code_release and sets *bytecode / *bytecode_size, or returns NULL.
+    /// token for code_release and sets *bytecode / *bytecode_size and *checksum (the source's
+    /// SHA-1 in 40 hex digits, NUL-terminated, valid until code_release), or returns NULL.
     void *(*code_lookup)(void *ctx, const char *path, const void *source, size_t size,
-                         const void **bytecode, size_t *bytecode_size);
+                         const void **bytecode, size_t *bytecode_size, const char **checksum);
     /// Ends the use of a code_lookup result.
     void (*code_release)(void *ctx, void *token);
-    /// Remembers the compiled form of `source` for `path` (the host copies both).
+    /// Remembers the compiled form of `source` for `path` (the host copies both) and writes the
+    /// source's SHA-1 (40 hex digits and a NUL) to `checksum`.
     void (*code_store)(void *ctx, const char *path, const void *source, size_t size,
-                       const void *bytecode, size_t bytecode_size);
+                       const void *bytecode, size_t bytecode_size, char checksum[41]);
 };
+
+/// The registry key of the table module name -> SHA-1 (40 hex digits) of the source file each
+/// module was last loaded from by `require` (the runtime's own "skynet" modules excepted).
+#define SKYHOST_MODULE_VERSIONS "skyhost.module_versions"
 
 /// Per-service memory accounting, read by the allocator on every allocation.
 struct skyhost_memory {

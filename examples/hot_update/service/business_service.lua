@@ -30,11 +30,11 @@ end
 -- ===== 热更新接口 =====
 
 -- 重载单个模块
-function CMD._reload_module(module_name)
+function CMD._reload_module(module_name, operator)  -- (operator: from the updater, for the patch stack)
     if module_name == "business_logic" then
         return CMD._hotfix()  -- keep the state (see the header)
     end
-    local ok, mod = HotFix.reload(module_name)
+    local ok, mod = HotFix.reload(module_name, operator)
     if not ok then
         return false, mod
     end

@@ -1,0 +1,231 @@
+-- lualib/patching.lua: patch operations over many services, shared by the debug console and the
+-- updater (issue 8). Each service keeps its own patch stack (lualib/skynet/patch.lua); this
+-- module asks them through the debug protocol.
+--
+--   Patching.broadcast(script, source, filename, meta, rollback_on_failure, args)
+--       -> ok, lines, id       inject into every service started as `snlua SCRIPT ...`
+--   Patching.rollback(handle, count)       -> ok, lines
+--   Patching.rollback_broadcast(id)        -> ok, lines     every service patched by broadcast id
+--   Patching.patches(handle)               -> lines          the patch stack of one service
+--   Patching.versions([module])            -> lines          which services run which version
+--
+-- `lines` are for an operator (the console prints them; the updater returns them); `ok` is false
+-- when anything asked for was not done.
+
+local skynet = require "skynet"
+
+local TIMEOUT = 500	-- centiseconds a service may take to answer
+local Patching = {}
+
+local function address(handle)
+	return string.format(":%08x", handle)
+end
+
+-- { { handle, desc }, ... } of the running Lua services, by address, this service excepted.
+local function lua_services()
+	local list = skynet.call(".launcher", "lua", "LIST")
+	local self, services = skynet.self(), {}
+	for addr, desc in pairs(list) do
+		local handle = tonumber(addr:sub(2), 16)
+		if handle and handle ~= self and desc:sub(1, 6) == "snlua " then
+			services[#services + 1] = { handle = handle, desc = desc }
+		end
+	end
+	table.sort(services, function(a, b) return a.handle < b.handle end)
+	return services
+end
+
+-- Sends the debug command to every handle at once; handle -> table.pack(answer) or a reason.
+local function ask_all(handles, ...)
+	local outcome = {}
+	if #handles == 0 then
+		return outcome
+	end
+	local req = skynet.request()
+	for _, handle in ipairs(handles) do
+		req:add({ handle, "debug", ... })
+	end
+	for r, resp in req:select(TIMEOUT) do
+		outcome[r[1]] = resp or (resp == false and "the call failed" or "exited")
+	end
+	for _, handle in ipairs(handles) do
+		if outcome[handle] == nil then
+			outcome[handle] = string.format("no answer within %g s", TIMEOUT / 100)
+		end
+	end
+	return outcome
+end
+
+local broadcasts = 0
+
+-- A node-wide unique id for a broadcast: "b<n><address of the service that made it>".
+local function new_broadcast_id()
+	broadcasts = broadcasts + 1
+	return string.format("b%d%s", broadcasts, address(skynet.self()))
+end
+
+-- The rollback of broadcast `id` in the given handles; returns ok, lines.
+local function rollback_in(handles, id)
+	local outcome = ask_all(handles, "ROLLBACK_BROADCAST", id)
+	local ok, lines = true, {}
+	for _, handle in ipairs(handles) do
+		local o = outcome[handle]
+		if type(o) == "table" and o[1] then
+			lines[#lines + 1] = string.format("%s %s", address(handle), table.concat(o[1], "; "))
+		else
+			ok = false
+			lines[#lines + 1] = string.format("%s rollback FAILED: %s", address(handle),
+				type(o) == "table" and tostring(o[2]) or tostring(o))
+		end
+	end
+	return ok, lines
+end
+
+function Patching.broadcast(script, source, filename, meta, rollback_on_failure, args)
+	local handles = {}
+	for _, s in ipairs(lua_services()) do
+		if s.desc:match("^snlua%s+(%S+)") == script then
+			handles[#handles + 1] = s.handle
+		end
+	end
+	if #handles == 0 then
+		return false, { string.format("no running service was started from %s", script) }
+	end
+	local id = new_broadcast_id()
+	meta = { operator = meta.operator, broadcast = id }
+	args = args or { n = 0 }
+	local outcome = ask_all(handles, "INJECT", meta, source, filename, table.unpack(args, 1, args.n))
+	local lines, applied, failed = {}, {}, 0
+	for _, handle in ipairs(handles) do
+		local o = outcome[handle]
+		if type(o) == "table" and o[1] then
+			local result = o[3] or {}
+			if result.id then
+				applied[#applied + 1] = handle
+				lines[#lines + 1] = string.format("%s ok: patch #%d (%s)", address(handle), result.id, result.summary)
+			else
+				lines[#lines + 1] = string.format("%s ok: no change", address(handle))
+			end
+		else
+			failed = failed + 1
+			local why = type(o) == "table" and tostring(o[2]) or tostring(o)
+			lines[#lines + 1] = string.format("%s FAILED: %s", address(handle), (why:gsub("\n", " | ")))
+			if type(o) == "string" and o:sub(1, 9) == "no answer" then	-- it may apply it later
+				applied[#applied + 1] = handle
+			end
+		end
+	end
+	table.insert(lines, 1, string.format("broadcast %s: %s into %d service%s started from %s: %d applied, %d failed",
+		id, filename, #handles, #handles == 1 and "" or "s", script, #handles - failed, failed))
+	if failed > 0 and rollback_on_failure and #applied > 0 then
+		local rolled_ok, rolled = rollback_in(applied, id)
+		lines[#lines + 1] = "rolling back broadcast " .. id .. " (one service failed):"
+		for _, line in ipairs(rolled) do
+			lines[#lines + 1] = line
+		end
+		if not rolled_ok then
+			lines[#lines + 1] = "rollback incomplete"
+		end
+	end
+	skynet.error(table.concat(lines, "\n"))
+	return failed == 0, lines, id
+end
+
+function Patching.rollback_broadcast(id)
+	local services = lua_services()
+	local handles = {}
+	for _, s in ipairs(services) do
+		handles[#handles + 1] = s.handle
+	end
+	local outcome = ask_all(handles, "PATCHES")
+	local patched = {}
+	for _, handle in ipairs(handles) do
+		local o = outcome[handle]
+		if type(o) == "table" and type(o[1]) == "table" then
+			for _, p in ipairs(o[1]) do
+				if p.broadcast == id then
+					patched[#patched + 1] = handle
+					break
+				end
+			end
+		end
+	end
+	if #patched == 0 then
+		return false, { "no running service has a patch of broadcast " .. tostring(id) }
+	end
+	return rollback_in(patched, id)
+end
+
+function Patching.rollback(handle, count)
+	local ok, result = skynet.call(handle, "debug", "ROLLBACK", count)
+	if not ok then
+		return false, { tostring(result) }
+	end
+	return true, ok
+end
+
+local function format_time(t)
+	return os.date("%Y-%m-%d %H:%M:%S", t)
+end
+
+function Patching.patches(handle)
+	local list = skynet.call(handle, "debug", "PATCHES")
+	if #list == 0 then
+		return { address(handle) .. " runs no patch" }
+	end
+	local lines = {}
+	for _, p in ipairs(list) do
+		lines[#lines + 1] = string.format("#%d %s %s sha1:%s %s by %s: %s%s", p.id, p.kind, p.name,
+			tostring(p.checksum):sub(1, 12), format_time(p.time), tostring(p.operator), tostring(p.summary),
+			p.broadcast and (" (broadcast " .. p.broadcast .. ")") or "")
+	end
+	return lines
+end
+
+function Patching.versions(module)
+	local services = lua_services()
+	local handles = {}
+	for _, s in ipairs(services) do
+		handles[#handles + 1] = s.handle
+	end
+	local outcome = ask_all(handles, "VERSIONS")
+	local by_module = {}	-- module -> checksum -> { addresses }
+	for _, handle in ipairs(handles) do
+		local o = outcome[handle]
+		if type(o) == "table" and type(o[1]) == "table" then
+			for name, checksum in pairs(o[1]) do
+				if module == nil or name == module then
+					local versions = by_module[name] or {}
+					by_module[name] = versions
+					local addrs = versions[checksum] or {}
+					versions[checksum] = addrs
+					addrs[#addrs + 1] = address(handle)
+				end
+			end
+		end
+	end
+	local names = {}
+	for name in pairs(by_module) do
+		names[#names + 1] = name
+	end
+	table.sort(names)
+	if #names == 0 then
+		return { module and ("no running service has loaded " .. module) or "no service has loaded a module" }
+	end
+	local lines = {}
+	for _, name in ipairs(names) do
+		local checksums = {}
+		for checksum in pairs(by_module[name]) do
+			checksums[#checksums + 1] = checksum
+		end
+		table.sort(checksums)
+		for _, checksum in ipairs(checksums) do
+			local addrs = by_module[name][checksum]
+			lines[#lines + 1] = string.format("%s sha1:%s %d service%s: %s", name, checksum:sub(1, 12), #addrs,
+				#addrs == 1 and "" or "s", table.concat(addrs, " "))
+		end
+	end
+	return lines
+end
+
+return Patching

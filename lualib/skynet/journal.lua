@@ -1,0 +1,398 @@
+-- skynet.journal: what makes an inject all-or-nothing (issue 8).
+--
+--   local journal = require("skynet.journal").new(chunkname)
+--   journal:wrap(value)      a table is seen through a proxy that records every field it assigns
+--   journal:debug()          the `debug` library, recording setupvalue / upvaluejoin / setmetatable
+--   journal:env(u, p)        the hotfix's environment (see below)
+--   journal:undo()           reverses every recorded change, last first; returns the count
+--   journal:commit()         -> the changes (each with the value it left), for the patch stack
+--
+-- While a hotfix runs, everything it can reach through _U, _P, its globals (`_G`, the service's
+-- global tables) and `require` is a proxy: reading a field gives the field (tables again as
+-- proxies), assigning one records the field's old value first. `debug.setupvalue`,
+-- `debug.upvaluejoin` and `debug.setmetatable` / `setmetatable` record what they replace. When the
+-- hotfix raises, undo() puts every one of those back, in reverse order, and runs the hotfix's own
+-- compensations (_UNDO). When it returns, commit() closes the journal: the environment becomes
+-- Skynet's plain one (print, _U and _P over the service's globals) so the functions the hotfix
+-- installed run at full speed, and proxies the hotfix left inside them are replaced by the tables
+-- themselves.
+--
+-- What cannot be undone, and the hotfix is told so in its environment:
+--   * effects outside the service's Lua state: messages sent (skynet.send / call / ret), files
+--     written, sockets, timers started. Do them in _DEFER(fn): fn runs once the hotfix has
+--     returned without error, and not at all when it fails.
+--   * changes made by calling the service's own functions (a handler that updates state,
+--     skynet.dispatch), and writes to tables those functions returned (they are not proxies; pass
+--     one through _TRACK(t) to have its writes recorded). Register a compensation with
+--     _UNDO(fn): it runs, last first, when the hotfix fails later or the patch is rolled back.
+--   * debug.setlocal, debug.setuservalue and writes through a table's own __newindex (only the
+--     table's own fields are restored).
+-- Proxies are ordinary tables to the hotfix (pairs, ipairs, #, ==, tostring, table.insert and the
+-- other table functions work through them); `next`, `rawget`, `rawset`, `rawlen`, `rawequal`,
+-- `getmetatable` and `setmetatable` in the hotfix's environment see through them too. C functions
+-- that read a table without metamethods (skynet.pack) see a proxy as empty: pack _RAW(t) instead.
+
+local getupvalue, setupvalue, upvaluejoin, upvalueid = debug.getupvalue, debug.setupvalue,
+	debug.upvaluejoin, debug.upvalueid
+local getinfo, dgetmetatable, dsetmetatable = debug.getinfo, debug.getmetatable, debug.setmetatable
+local rawget, rawset, rawequal, rawlen, next, pairs, type, select = rawget, rawset, rawequal, rawlen,
+	next, pairs, type, select
+local setmetatable, getmetatable, tostring, pcall = setmetatable, getmetatable, tostring, pcall
+
+local Journal = {}
+Journal.__index = Journal
+
+local M = {}
+
+function M.new(chunkname)
+	local self = setmetatable({
+		chunkname = chunkname,
+		open = true,
+		entries = {},                                   -- the changes, in order
+		fields = setmetatable({}, { __mode = "k" }),    -- table -> { key -> true }: old value kept
+		cells = {},                                     -- upvalueid -> true: old value kept
+		real_of = setmetatable({}, { __mode = "k" }),   -- proxy -> table
+		proxy_of = setmetatable({}, { __mode = "k" }),  -- table -> proxy
+		deferred = {},
+	}, Journal)
+	self.proxy_mt = self:make_proxy_metatable()
+	return self
+end
+
+local function unwrap(self, v)
+	return self.real_of[v] or v
+end
+
+function Journal:wrap(v)
+	if type(v) ~= "table" or self.real_of[v] then
+		return v
+	end
+	local p = self.proxy_of[v]
+	if p == nil then
+		p = setmetatable({}, self.proxy_mt)
+		self.real_of[p], self.proxy_of[v] = v, p
+	end
+	return p
+end
+
+-- Records t[k]'s old value, the first time this field is about to change.
+function Journal:record_field(t, k)
+	if self.open then
+		local keys = self.fields[t]
+		if keys == nil then
+			keys = {}
+			self.fields[t] = keys
+		end
+		if not keys[k] then
+			keys[k] = true
+			local entries = self.entries
+			entries[#entries + 1] = { kind = "field", t = t, k = k, old = rawget(t, k) }
+		end
+	end
+end
+
+-- Assigns t[k] = v (metamethods included, as the hotfix wrote it), recorded.
+function Journal:assign(t, k, v)
+	if k ~= nil then
+		self:record_field(t, k)
+	end
+	t[k] = v
+end
+
+function Journal:make_proxy_metatable()
+	local real_of = self.real_of
+	local function wrap(v) return self:wrap(v) end
+	local mt = {}
+	function mt.__index(p, k)
+		return wrap(real_of[p][real_of[k] or k])
+	end
+	function mt.__newindex(p, k, v)
+		self:assign(real_of[p], real_of[k] or k, real_of[v] or v)
+	end
+	function mt.__pairs(p)
+		local iterate, state, control = pairs(real_of[p])
+		return function()
+			local k, v = iterate(state, control)
+			control = k
+			if k ~= nil then
+				return wrap(k), wrap(v)
+			end
+		end, p, nil
+	end
+	function mt.__len(p) return #real_of[p] end
+	function mt.__tostring(p) return tostring(real_of[p]) end
+	function mt.__call(p, ...) return real_of[p](...) end
+	function mt.__eq(a, b) return (real_of[a] or a) == (real_of[b] or b) end
+	function mt.__lt(a, b) return (real_of[a] or a) < (real_of[b] or b) end
+	function mt.__le(a, b) return (real_of[a] or a) <= (real_of[b] or b) end
+	function mt.__concat(a, b) return (real_of[a] or a) .. (real_of[b] or b) end
+	return mt
+end
+
+-- Records the old value of upvalue `i` of `f`'s cell (shared by every closure joined to it).
+function Journal:record_cell(f, i)
+	local id = upvalueid(f, i)
+	if not self.cells[id] then
+		self.cells[id] = true
+		local _, old = getupvalue(f, i)
+		local entries = self.entries
+		entries[#entries + 1] = { kind = "upvalue", f = f, i = i, old = old }
+	end
+end
+
+-- A closure that shares `f`'s upvalue `i` cell, so that the cell outlives a join that detaches `f`.
+local function keeper_of(f, i)
+	local cell
+	local function keeper() return cell end
+	upvaluejoin(keeper, 1, f, i)
+	return keeper
+end
+
+function Journal:debug()
+	local j = {}
+	for k, v in pairs(debug) do
+		j[k] = v
+	end
+	function j.getupvalue(f, i)
+		local name, v = getupvalue(f, i)
+		return name, self:wrap(v)
+	end
+	function j.setupvalue(f, i, v)
+		if type(f) == "function" and type(i) == "number" and getupvalue(f, i) ~= nil and self.open then
+			self:record_cell(f, i)
+		end
+		return setupvalue(f, i, unwrap(self, v))
+	end
+	function j.upvaluejoin(f1, n1, f2, n2)
+		if self.open and type(f1) == "function" and type(n1) == "number" and getupvalue(f1, n1) ~= nil
+			and type(f2) == "function" and type(n2) == "number" and getupvalue(f2, n2) ~= nil then
+			local entries = self.entries
+			entries[#entries + 1] = { kind = "join", f = f1, i = n1, keeper = keeper_of(f1, n1) }
+		end
+		return upvaluejoin(f1, n1, f2, n2)
+	end
+	function j.getmetatable(v)
+		return self:wrap(dgetmetatable(unwrap(self, v)))
+	end
+	function j.setmetatable(v, mt)
+		local t = unwrap(self, v)
+		self:record_metatable(t)
+		dsetmetatable(t, unwrap(self, mt))
+		return v
+	end
+	return j
+end
+
+function Journal:record_metatable(t)
+	if self.open and type(t) == "table" then
+		local entries = self.entries
+		entries[#entries + 1] = { kind = "metatable", t = t, old = dgetmetatable(t) }
+	end
+end
+
+-- The hotfix's environment: _U and _P as proxies, its globals and modules through proxies, the
+-- recording `debug`, and the helpers described at the top of this file.
+function Journal:env(u, p, print)
+	local G = _G
+	local function unwrap_(v) return unwrap(self, v) end
+	local env = {
+		print = print,
+		_U = self:wrap(u),
+		_P = self:wrap(p),
+		_G = self:wrap(G),
+		debug = self:debug(),
+		require = function(name) return self:wrap(require(name)) end,
+		next = function(t, k)
+			local nk, nv = next(unwrap_(t), unwrap_(k))
+			return self:wrap(nk), self:wrap(nv)
+		end,
+		rawget = function(t, k) return self:wrap(rawget(unwrap_(t), unwrap_(k))) end,
+		rawset = function(t, k, v)
+			local real, key = unwrap_(t), unwrap_(k)
+			if real ~= t and key ~= nil then	-- a service table: recorded like any assignment
+				self:record_field(real, key)
+			end
+			rawset(real, key, unwrap_(v))
+			return t
+		end,
+		rawlen = function(t) return rawlen(unwrap_(t)) end,
+		rawequal = function(a, b) return rawequal(unwrap_(a), unwrap_(b)) end,
+		getmetatable = function(t)
+			local real = unwrap_(t)
+			local mt = getmetatable(real)
+			if mt ~= nil and mt == dgetmetatable(real) then
+				return self:wrap(mt)
+			end
+			return mt	-- a __metatable field, as given
+		end,
+		setmetatable = function(t, mt)
+			local real = unwrap_(t)
+			if real ~= t then
+				self:record_metatable(real)
+			end
+			setmetatable(real, unwrap_(mt))
+			return t
+		end,
+		_DEFER = function(fn)
+			self.deferred[#self.deferred + 1] = fn
+		end,
+		_UNDO = function(fn)
+			local entries = self.entries
+			entries[#entries + 1] = { kind = "custom", fn = fn }
+		end,
+		_TRACK = function(t) return self:wrap(t) end,
+		_RAW = unwrap_,
+	}
+	self.env, self.u, self.p = env, u, p
+	return setmetatable(env, {
+		__index = function(_, k) return self:wrap(G[k]) end,
+		__newindex = function(_, k, v) rawset(env, k, v) end,	-- the hotfix's own globals
+	})
+end
+
+-- Reverses every recorded change, last first. Returns the number of changes undone and the
+-- errors of compensations (_UNDO functions) that raised.
+function Journal:undo()
+	local entries, failures = self.entries, {}
+	for n = #entries, 1, -1 do
+		local e = entries[n]
+		local kind = e.kind
+		if kind == "field" then
+			rawset(e.t, e.k, e.old)
+		elseif kind == "upvalue" then
+			setupvalue(e.f, e.i, e.old)
+		elseif kind == "join" then
+			upvaluejoin(e.f, e.i, e.keeper, 1)
+		elseif kind == "metatable" then
+			dsetmetatable(e.t, e.old)
+		else
+			local ok, err = pcall(e.fn)
+			if not ok then
+				failures[#failures + 1] = tostring(err)
+			end
+		end
+	end
+	self:close()
+	return #entries, failures
+end
+
+-- Functions the hotfix made (their source is its chunk), whose upvalues may still hold proxies.
+local function scrub(self, v, seen)
+	if seen[v] then
+		return
+	end
+	local kind = type(v)
+	if kind == "function" then
+		seen[v] = true
+		if getinfo(v, "S").source ~= self.chunkname then
+			return
+		end
+		local i = 1
+		while true do
+			local name, u = getupvalue(v, i)
+			if name == nil then
+				break
+			end
+			local real = self.real_of[u]
+			if real then
+				setupvalue(v, i, real)
+			elseif type(u) == "function" or (type(u) == "table" and u ~= self.env) then
+				scrub(self, u, seen)
+			end
+			i = i + 1
+		end
+	elseif kind == "table" and not self.real_of[v] and not self.proxy_of[v] then
+		-- (a table the hotfix reached through a proxy is the service's: proxies never went in it)
+		seen[v] = true
+		local moved = {}
+		for k, x in next, v do
+			local rk, rx = self.real_of[k], self.real_of[x]
+			if rk or rx then
+				moved[#moved + 1] = { k, rk or k, rx or x }
+			end
+			scrub(self, rk or k, seen)
+			scrub(self, rx or x, seen)
+		end
+		for _, m in ipairs(moved) do
+			rawset(v, m[1], nil)
+			rawset(v, m[2], m[3])
+		end
+	end
+end
+
+-- The hotfix returned: the changes with the values they left (`new`), for the patch stack.
+function Journal:commit()
+	local entries, seen = self.entries, {}
+	for n = 1, #entries do
+		local e = entries[n]
+		local kind = e.kind
+		if kind == "field" then
+			e.new = rawget(e.t, e.k)
+			scrub(self, e.new, seen)
+		elseif kind == "upvalue" then
+			local _, v = getupvalue(e.f, e.i)
+			local real = self.real_of[v]
+			if real then
+				setupvalue(e.f, e.i, real)
+				v = real
+			end
+			e.new = v
+			scrub(self, v, seen)
+		elseif kind == "join" then
+			e.new = upvalueid(e.f, e.i)
+		elseif kind == "metatable" then
+			e.new = dgetmetatable(e.t)
+			scrub(self, e.new, seen)
+		end
+	end
+	self:close()
+	return entries
+end
+
+-- Hands the environment back to Skynet's plain shape and stops recording.
+function Journal:close()
+	self.open = false
+	local env = self.env
+	if env then
+		for _, name in ipairs { "_G", "debug", "require", "next", "rawget", "rawset", "rawlen",
+			"rawequal", "getmetatable", "setmetatable" } do
+			rawset(env, name, nil)
+		end
+		rawset(env, "_U", self.u)
+		rawset(env, "_P", self.p)
+		setmetatable(env, { __index = _G })
+	end
+end
+
+-- Runs the _DEFER functions of a hotfix that succeeded; returns the errors of those that raised.
+function Journal:run_deferred()
+	local failures = {}
+	for _, fn in ipairs(self.deferred) do
+		local ok, err = pcall(fn)
+		if not ok then
+			failures[#failures + 1] = tostring(err)
+		end
+	end
+	return failures
+end
+
+-- How many changes of each kind (for reports): "2 fields, 1 upvalue, 1 join".
+function M.summary(entries)
+	local counts, order = {}, { "field", "upvalue", "join", "metatable", "custom" }
+	local words = { field = "field", upvalue = "upvalue", join = "upvalue join",
+		metatable = "metatable", custom = "compensation" }
+	for _, e in ipairs(entries) do
+		counts[e.kind] = (counts[e.kind] or 0) + 1
+	end
+	local parts = {}
+	for _, kind in ipairs(order) do
+		local n = counts[kind]
+		if n then
+			parts[#parts + 1] = string.format("%d %s%s", n, words[kind], n == 1 and "" or "s")
+		end
+	end
+	return #parts > 0 and table.concat(parts, ", ") or "no change"
+end
+
+M.unwrap = unwrap
+return M

@@ -1,0 +1,290 @@
+-- skynet.patch: the patches a service runs, and rolling them back (issue 8).
+--
+--   local patch = require "skynet.patch"
+--   patch.push(record)             -> id      an inject or a module reload that was applied
+--   patch.list()                   -> { { id, kind, name, checksum, time, operator, broadcast, summary }, ... }
+--   patch.rollback(count, roots)   -> report lines, or nil, reason
+--   patch.rollback_broadcast(id, roots) -> report lines, or nil, reason (the top patch must be it)
+--   patch.versions()               -> { [module] = sha1 of the file it was loaded from }
+--
+-- A record: kind "inject" (changes = the journal's entries, see skynet.journal) or "reload"
+-- (module = name, old / new = the module values, old_version / new_version = checksums); name (the
+-- file or module), checksum (SHA-1 of the hotfix source, or the module file's), operator (who
+-- applied it: the token's operator when the node has an update key), broadcast (the id of the
+-- broadcast it was part of, if any).
+--
+-- Rolling a patch back restores the previous functions and keeps the data that the handlers
+-- changed since: each slot the patch changed (a table field, an upvalue, a join, a metatable) is
+-- put back only if it still holds what the patch left there; a slot changed since keeps its
+-- current value and is reported as kept. A module reload is rolled back by putting the old module
+-- back in package.loaded and in every upvalue of the service's handlers that holds the new one,
+-- after moving the state across the way the hot-update template does it:
+-- old.set_state(new.get_state()) when both exist. Patches are rolled back last first; the stack
+-- keeps the last STACK_LIMIT patches (older ones are forgotten, with a line in the log).
+
+local skynet = require "skynet"
+
+
+local getupvalue, setupvalue, upvaluejoin, upvalueid = debug.getupvalue, debug.setupvalue,
+	debug.upvaluejoin, debug.upvalueid
+local dgetmetatable, dsetmetatable = debug.getmetatable, debug.setmetatable
+
+local STACK_LIMIT = 64
+local VERSIONS = "skyhost.module_versions"	-- registry key, kept by the module loader (code_cache.c)
+
+local M = {}
+
+local stack = {}	-- applied patches, oldest first
+local last_id = 0
+
+function M.push(record)
+	last_id = last_id + 1
+	record.id = last_id
+	record.time = os.time()
+	stack[#stack + 1] = record
+	if #stack > STACK_LIMIT then
+		local dropped = table.remove(stack, 1)
+		skynet.error(string.format("patch #%d (%s) is older than the last %d and can no longer be rolled back",
+			dropped.id, dropped.name, STACK_LIMIT))
+	end
+	return last_id
+end
+
+function M.list()
+	local list = {}
+	for i, r in ipairs(stack) do
+		list[i] = { id = r.id, kind = r.kind, name = r.name, checksum = r.checksum, time = r.time,
+			operator = r.operator, broadcast = r.broadcast, summary = r.summary }
+	end
+	return list
+end
+
+function M.versions()
+	local versions = debug.getregistry()[VERSIONS]
+	local result = {}
+	if versions then
+		for name, checksum in pairs(versions) do
+			if package.loaded[name] ~= nil then
+				result[name] = checksum
+			end
+		end
+	end
+	return result
+end
+
+-- The version entry of a module (hotfix.lua puts it back when a reload fails).
+function M.version_of(name)
+	local versions = debug.getregistry()[VERSIONS]
+	return versions and versions[name]
+end
+
+function M.set_version(name, checksum)
+	local registry = debug.getregistry()
+	local versions = registry[VERSIONS]
+	if versions == nil then
+		versions = {}
+		registry[VERSIONS] = versions
+	end
+	versions[name] = checksum
+end
+
+---------------------------------------------------------------------------------------------------
+-- Rolling back an inject
+
+-- Whether a slot still holds what the patch left in it.
+local function unchanged(e)
+	local kind = e.kind
+	if kind == "field" then
+		return rawequal(rawget(e.t, e.k), e.new)
+	elseif kind == "upvalue" then
+		local _, v = getupvalue(e.f, e.i)
+		return rawequal(v, e.new)
+	elseif kind == "join" then
+		return upvalueid(e.f, e.i) == e.new
+	elseif kind == "metatable" then
+		return rawequal(dgetmetatable(e.t), e.new)
+	end
+	return true
+end
+
+local function rollback_inject(record)
+	local restored, kept, failures = 0, 0, {}
+	local changes = record.changes
+	for n = #changes, 1, -1 do
+		local e = changes[n]
+		if not unchanged(e) then
+			kept = kept + 1
+		else
+			local kind = e.kind
+			if kind == "field" then
+				rawset(e.t, e.k, e.old)
+			elseif kind == "upvalue" then
+				setupvalue(e.f, e.i, e.old)
+			elseif kind == "join" then
+				upvaluejoin(e.f, e.i, e.keeper, 1)
+			elseif kind == "metatable" then
+				dsetmetatable(e.t, e.old)
+			else
+				local ok, err = pcall(e.fn)
+				if not ok then
+					failures[#failures + 1] = tostring(err)
+				end
+			end
+			restored = restored + 1
+		end
+	end
+	local line = string.format("%d restored", restored)
+	if kept > 0 then
+		line = line .. string.format(", %d kept (changed since the patch)", kept)
+	end
+	if #failures > 0 then
+		line = line .. ", compensation failed: " .. table.concat(failures, "; ")
+	end
+	return line
+end
+
+---------------------------------------------------------------------------------------------------
+-- Rolling back a module reload
+
+local TABLE_SCAN_LIMIT = 256	-- fields looked at in each table found among the handlers' upvalues
+
+-- Replaces `from` by `to` in the upvalues of the handlers (roots) and of the functions they reach
+-- through upvalues, or through the fields of tables among those upvalues (a CMD table).
+local function rebind(roots, from, to)
+	local seen, count = { [from] = true, [to] = true }, 0
+	local visit_table
+	local function visit_function(f)
+		if seen[f] then
+			return
+		end
+		seen[f] = true
+		local i = 1
+		while true do
+			local name, v = getupvalue(f, i)
+			if name == nil then
+				return
+			end
+			if rawequal(v, from) then
+				setupvalue(f, i, to)
+				count = count + 1
+			elseif type(v) == "function" then
+				visit_function(v)
+			elseif type(v) == "table" then
+				visit_table(v)
+			end
+			i = i + 1
+		end
+	end
+	function visit_table(t)
+		if seen[t] then
+			return
+		end
+		seen[t] = true
+		local n = 0
+		for _, v in next, t do
+			n = n + 1
+			if n > TABLE_SCAN_LIMIT then
+				return
+			end
+			if type(v) == "function" then
+				visit_function(v)
+			end
+		end
+	end
+	for _, f in ipairs(roots) do
+		visit_function(f)
+	end
+	return count
+end
+
+local function rollback_reload(record, roots)
+	local name, old, new = record.module, record.old, record.new
+	if package.loaded[name] ~= new then
+		return "kept: the module was replaced since"
+	end
+	if type(old) == "table" and type(new) == "table" and type(old.set_state) == "function"
+		and type(new.get_state) == "function" then
+		local ok, err = pcall(function() old.set_state(new.get_state()) end)
+		if not ok then
+			return nil, "moving the state back failed: " .. tostring(err)
+		end
+	end
+	package.loaded[name] = old
+	M.set_version(name, record.old_version)
+	local count = old ~= nil and rebind(roots, new, old) or 0
+	return string.format("module %s restored, %d reference%s rebound", name, count, count == 1 and "" or "s")
+end
+
+---------------------------------------------------------------------------------------------------
+
+local function describe(record)
+	return string.format("#%d %s %s", record.id, record.kind, record.name)
+end
+
+local function rollback_top(roots)
+	local record = stack[#stack]
+	local line, err
+	if record.kind == "reload" then
+		line, err = rollback_reload(record, roots)
+	else
+		line = rollback_inject(record)
+	end
+	if not line then
+		return nil, string.format("%s: %s", describe(record), err)
+	end
+	stack[#stack] = nil
+	line = string.format("rolled back %s: %s", describe(record), line)
+	skynet.error(line)
+	return line
+end
+
+-- Rolls back the last `count` patches (default 1). Stops at the first that cannot be rolled back
+-- (only a failing set_state can do that), reporting what was done before it.
+function M.rollback(count, roots)
+	count = math.tointeger(tonumber(count or 1))
+	if not count or count < 1 then
+		return nil, "the number of patches to roll back must be a positive integer"
+	end
+	if count > #stack then
+		return nil, string.format("only %d patch%s to roll back", #stack, #stack == 1 and "" or "es")
+	end
+	local lines = {}
+	for _ = 1, count do
+		local line, err = rollback_top(roots)
+		if not line then
+			lines[#lines + 1] = "stopped: " .. err
+			return nil, table.concat(lines, "\n")
+		end
+		lines[#lines + 1] = line
+	end
+	return lines
+end
+
+-- Rolls back this service's patch of broadcast `id`, which must be its last patch.
+function M.rollback_broadcast(id, roots)
+	local found
+	for i = #stack, 1, -1 do
+		if stack[i].broadcast == id then
+			found = i
+			break
+		end
+	end
+	if not found then
+		return nil, "no patch of broadcast " .. tostring(id)
+	end
+	if found ~= #stack then
+		local later = {}
+		for i = found + 1, #stack do
+			later[#later + 1] = "#" .. stack[i].id
+		end
+		return nil, string.format("%s is not the last patch: roll back %s first", describe(stack[found]),
+			table.concat(later, ", "))
+	end
+	local line, err = rollback_top(roots)
+	if not line then
+		return nil, err
+	end
+	return { line }
+end
+
+return M
