@@ -209,7 +209,7 @@ function Journal:env(u, p, print)
 		rawget = function(t, k) return self:wrap(rawget(unwrap_(t), unwrap_(k))) end,
 		rawset = function(t, k, v)
 			local real, key = unwrap_(t), unwrap_(k)
-			if real ~= t and key ~= nil then	-- a service table: recorded like any assignment
+			if not rawequal(real, t) and key ~= nil then	-- a service table: recorded like any assignment
 				self:record_field(real, key)
 			end
 			rawset(real, key, unwrap_(v))
@@ -227,7 +227,7 @@ function Journal:env(u, p, print)
 		end,
 		setmetatable = function(t, mt)
 			local real = unwrap_(t)
-			if real ~= t then
+			if not rawequal(real, t) then
 				self:record_metatable(real)
 			end
 			setmetatable(real, unwrap_(mt))

@@ -38,8 +38,10 @@ return function(name)
 	if not filename then	-- not a Lua file on package.path (a C module, a preload...)
 		return lua_require(name)
 	end
-	local body = loadfile(filename)
-	if not body then	-- let Lua's require report the error
+	-- Lua's own searcher (Skyhost's, over the code cache): it also records which version of the
+	-- module this service runs (see lualib/skynet/patch.lua).
+	local found, body = pcall(package.searchers[2], name)
+	if not found or type(body) ~= "function" then	-- let Lua's require report the error
 		return lua_require(name)
 	end
 

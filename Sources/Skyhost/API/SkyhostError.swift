@@ -13,6 +13,9 @@ public enum SkyhostError: Error, Sendable, Equatable, CustomStringConvertible {
     case hotfixFailed(String)
     /// The service could not be launched (not found, or its start function raised).
     case launchFailed(String)
+    /// A rollback could not be done (fewer patches than asked, not the last patch, or a
+    /// module's state could not be moved back); the message says what was done before.
+    case rollbackFailed(String)
 
     /// A readable explanation.
     public var description: String {
@@ -23,6 +26,7 @@ public enum SkyhostError: Error, Sendable, Equatable, CustomStringConvertible {
         case .nodeStopped: return "the node is not running"
         case .hotfixFailed(let why): return "hotfix failed: \(why)"
         case .launchFailed(let why): return "launch failed: \(why)"
+        case .rollbackFailed(let why): return "rollback failed: \(why)"
         }
     }
 }

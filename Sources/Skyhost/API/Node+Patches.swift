@@ -1,0 +1,128 @@
+import Foundation
+
+/// One patch a service runs: an inject that changed something, or a module reload (see
+/// `lualib/skynet/patch.lua`). A service's patches form a stack, oldest first.
+public struct Patch: Sendable, Hashable {
+    /// The patch's number in its service (1, 2, ...; never reused).
+    public let id: Int
+    /// `inject` or `reload`.
+    public let kind: String
+    /// The hotfix's file name, or the reloaded module's name.
+    public let name: String
+    /// SHA-1 of the hotfix source or of the module file, in hex.
+    public let checksum: String
+    /// When it was applied.
+    public let time: Date
+    /// Who applied it: the token's operator on a node with an update key, else `anonymous`.
+    public let `operator`: String
+    /// The broadcast it was part of, if any.
+    public let broadcast: String?
+    /// What it changed, e.g. `2 fields, 1 upvalue join`.
+    public let summary: String
+
+    init?(_ value: LuaValue) {
+        guard let id = value["id"].integerValue, let kind = value["kind"].stringValue,
+              let name = value["name"].stringValue else { return nil }
+        self.id = Int(id)
+        self.kind = kind
+        self.name = name
+        checksum = value["checksum"].stringValue ?? ""
+        time = Date(timeIntervalSince1970: value["time"].numberValue ?? 0)
+        self.operator = value["operator"].stringValue ?? "anonymous"
+        broadcast = value["broadcast"].stringValue
+        summary = value["summary"].stringValue ?? ""
+    }
+}
+
+extension Node {
+    /// The patches `address` runs, oldest first.
+    public func patches(of address: ServiceAddress) async throws -> [Patch] {
+        let reply = try await call(address, protocol: .debug, ["PATCHES"])
+        return (reply.first?.arrayValue ?? []).compactMap(Patch.init)
+    }
+
+    /// Undoes the last `count` patches of `address`: the functions they replaced come back, data
+    /// the handlers changed since stays (see `lualib/skynet/patch.lua`). Returns one line per
+    /// patch rolled back; throws `rollbackFailed` when there are fewer patches, or one cannot
+    /// be rolled back (the lines say what was done before it).
+    @discardableResult
+    public func rollback(_ address: ServiceAddress, count: Int = 1) async throws -> [String] {
+        let reply = try await call(address, protocol: .debug, ["ROLLBACK", .integer(Int64(count))])
+        guard let lines = reply.first?.arrayValue else {
+            throw SkyhostError.rollbackFailed(reply.count > 1 ? reply[1].stringValue ?? "" : "")
+        }
+        return lines.compactMap(\.stringValue)
+    }
+
+    /// Injects a hotfix into every Lua service started from `script` (`snlua script ...`) with one
+    /// broadcast id, all at once. With `rollbackOnFailure`, if it fails in any service, it is
+    /// rolled back in all the others. Returns the broadcast id and each service's outcome.
+    public func inject(intoServicesOf script: String, source: String, filename: String = "inject",
+                       rollbackOnFailure: Bool = false) async -> (broadcast: String, results: [ServiceAddress: Result<String, SkyhostError>]) {
+        let id = "b" + UUID().uuidString.prefix(8).lowercased() + ":swift"
+        let targets = services().filter { $0.launchName.split(separator: " ").dropFirst().first.map(String.init) == script
+            && $0.launchName.hasPrefix("snlua ") }
+        let meta: LuaValue = ["broadcast": .string(id), "operator": "swift"]
+        var results: [ServiceAddress: Result<String, SkyhostError>] = [:]
+        await withTaskGroup(of: (ServiceAddress, Result<String, SkyhostError>).self) { group in
+            for target in targets {
+                group.addTask {
+                    do {
+                        let reply = try await self.call(target.address, protocol: .debug,
+                                                        ["INJECT", meta, .string(source), .string(filename)])
+                        let output = reply.count > 1 ? (reply[1].stringValue ?? "") : ""
+                        return (target.address, reply.first == .bool(true) ? .success(output) : .failure(.hotfixFailed(output)))
+                    } catch let e as SkyhostError {
+                        return (target.address, .failure(e))
+                    } catch {
+                        return (target.address, .failure(.hotfixFailed("\(error)")))
+                    }
+                }
+            }
+            for await (address, result) in group { results[address] = result }
+        }
+        if rollbackOnFailure, results.values.contains(where: { if case .failure = $0 { true } else { false } }) {
+            _ = await rollback(broadcast: id)
+        }
+        return (id, results)
+    }
+
+    /// Undoes broadcast `id` in every service it patched (it must be each one's last patch);
+    /// returns each service's report line, or why it could not be rolled back.
+    @discardableResult
+    public func rollback(broadcast id: String) async -> [ServiceAddress: Result<String, SkyhostError>] {
+        var results: [ServiceAddress: Result<String, SkyhostError>] = [:]
+        for target in services() where target.launchName.hasPrefix("snlua ") {
+            guard let patches = try? await patches(of: target.address),
+                  patches.contains(where: { $0.broadcast == id }) else { continue }
+            do {
+                let reply = try await call(target.address, protocol: .debug, ["ROLLBACK_BROADCAST", .string(id)])
+                if let lines = reply.first?.arrayValue {
+                    results[target.address] = .success(lines.compactMap(\.stringValue).joined(separator: "\n"))
+                } else {
+                    results[target.address] = .failure(.rollbackFailed(reply.count > 1 ? reply[1].stringValue ?? "" : ""))
+                }
+            } catch let e as SkyhostError {
+                results[target.address] = .failure(e)
+            } catch {
+                results[target.address] = .failure(.rollbackFailed("\(error)"))
+            }
+        }
+        return results
+    }
+
+    /// Which version (SHA-1 of the file) of each module every Lua service runs:
+    /// module -> checksum -> services.
+    public func moduleVersions() async -> [String: [String: [ServiceAddress]]] {
+        var versions: [String: [String: [ServiceAddress]]] = [:]
+        for target in services() where target.launchName.hasPrefix("snlua ") {
+            guard let reply = try? await call(target.address, protocol: .debug, ["VERSIONS"]),
+                  case .table(let table)? = reply.first else { continue }
+            for (name, checksum) in table {
+                guard let name = name.stringValue, let checksum = checksum.stringValue else { continue }
+                versions[name, default: [:]][checksum, default: []].append(target.address)
+            }
+        }
+        return versions
+    }
+}
