@@ -42,6 +42,36 @@ local setmetatable, getmetatable, tostring, pcall = setmetatable, getmetatable, 
 local Journal = {}
 Journal.__index = Journal
 
+-- Every proxy's table and journal (weak: a proxy lives as long as something holds it), and the one
+-- metatable of all proxies, so that starting a journal makes no closures.
+local real_of = setmetatable({}, { __mode = "k" })
+local journal_of = setmetatable({}, { __mode = "k" })
+local proxy_mt = {}
+function proxy_mt.__index(p, k)
+	return journal_of[p]:wrap(real_of[p][real_of[k] or k])
+end
+function proxy_mt.__newindex(p, k, v)
+	journal_of[p]:assign(real_of[p], real_of[k] or k, real_of[v] or v)
+end
+function proxy_mt.__pairs(p)
+	local journal = journal_of[p]
+	local iterate, state, control = pairs(real_of[p])
+	return function()
+		local k, v = iterate(state, control)
+		control = k
+		if k ~= nil then
+			return journal:wrap(k), journal:wrap(v)
+		end
+	end, p, nil
+end
+function proxy_mt.__len(p) return #real_of[p] end
+function proxy_mt.__tostring(p) return tostring(real_of[p]) end
+function proxy_mt.__call(p, ...) return real_of[p](...) end
+function proxy_mt.__eq(a, b) return (real_of[a] or a) == (real_of[b] or b) end
+function proxy_mt.__lt(a, b) return (real_of[a] or a) < (real_of[b] or b) end
+function proxy_mt.__le(a, b) return (real_of[a] or a) <= (real_of[b] or b) end
+function proxy_mt.__concat(a, b) return (real_of[a] or a) .. (real_of[b] or b) end
+
 local M = {}
 
 function M.new(chunkname)
@@ -51,11 +81,10 @@ function M.new(chunkname)
 		entries = {},                                   -- the changes, in order
 		fields = setmetatable({}, { __mode = "k" }),    -- table -> { key -> true }: old value kept
 		cells = {},                                     -- upvalueid -> true: old value kept
-		real_of = setmetatable({}, { __mode = "k" }),   -- proxy -> table
+		real_of = real_of,                              -- proxy -> table (shared by all journals)
 		proxy_of = setmetatable({}, { __mode = "k" }),  -- table -> proxy
 		deferred = {},
 	}, Journal)
-	self.proxy_mt = self:make_proxy_metatable()
 	return self
 end
 
@@ -69,8 +98,8 @@ function Journal:wrap(v)
 	end
 	local p = self.proxy_of[v]
 	if p == nil then
-		p = setmetatable({}, self.proxy_mt)
-		self.real_of[p], self.proxy_of[v] = v, p
+		p = setmetatable({}, proxy_mt)
+		real_of[p], journal_of[p], self.proxy_of[v] = v, self, p
 	end
 	return p
 end
@@ -97,36 +126,6 @@ function Journal:assign(t, k, v)
 		self:record_field(t, k)
 	end
 	t[k] = v
-end
-
-function Journal:make_proxy_metatable()
-	local real_of = self.real_of
-	local function wrap(v) return self:wrap(v) end
-	local mt = {}
-	function mt.__index(p, k)
-		return wrap(real_of[p][real_of[k] or k])
-	end
-	function mt.__newindex(p, k, v)
-		self:assign(real_of[p], real_of[k] or k, real_of[v] or v)
-	end
-	function mt.__pairs(p)
-		local iterate, state, control = pairs(real_of[p])
-		return function()
-			local k, v = iterate(state, control)
-			control = k
-			if k ~= nil then
-				return wrap(k), wrap(v)
-			end
-		end, p, nil
-	end
-	function mt.__len(p) return #real_of[p] end
-	function mt.__tostring(p) return tostring(real_of[p]) end
-	function mt.__call(p, ...) return real_of[p](...) end
-	function mt.__eq(a, b) return (real_of[a] or a) == (real_of[b] or b) end
-	function mt.__lt(a, b) return (real_of[a] or a) < (real_of[b] or b) end
-	function mt.__le(a, b) return (real_of[a] or a) <= (real_of[b] or b) end
-	function mt.__concat(a, b) return (real_of[a] or a) .. (real_of[b] or b) end
-	return mt
 end
 
 -- Records the old value of upvalue `i` of `f`'s cell (shared by every closure joined to it).
@@ -190,64 +189,85 @@ function Journal:record_metatable(t)
 	end
 end
 
+-- The helpers of a hotfix's environment, made on first use (most hotfixes use none of them):
+-- name -> function(journal) -> value.
+local helpers = {}
+function helpers.debug(self) return self:debug() end
+function helpers._G(self) return self:wrap(_G) end
+function helpers.require(self) return function(name) return self:wrap(require(name)) end end
+function helpers.next(self)
+	return function(t, k)
+		local nk, nv = next(unwrap(self, t), unwrap(self, k))
+		return self:wrap(nk), self:wrap(nv)
+	end
+end
+function helpers.rawget(self)
+	return function(t, k) return self:wrap(rawget(unwrap(self, t), unwrap(self, k))) end
+end
+function helpers.rawset(self)
+	return function(t, k, v)
+		local real, key = unwrap(self, t), unwrap(self, k)
+		if not rawequal(real, t) and key ~= nil then	-- a service table: recorded like any assignment
+			self:record_field(real, key)
+		end
+		rawset(real, key, unwrap(self, v))
+		return t
+	end
+end
+function helpers.rawlen(self) return function(t) return rawlen(unwrap(self, t)) end end
+function helpers.rawequal(self) return function(a, b) return rawequal(unwrap(self, a), unwrap(self, b)) end end
+function helpers.getmetatable(self)
+	return function(t)
+		local real = unwrap(self, t)
+		local mt = getmetatable(real)
+		if mt ~= nil and rawequal(mt, dgetmetatable(real)) then
+			return self:wrap(mt)
+		end
+		return mt	-- a __metatable field, as given
+	end
+end
+function helpers.setmetatable(self)
+	return function(t, mt)
+		local real = unwrap(self, t)
+		if not rawequal(real, t) then
+			self:record_metatable(real)
+		end
+		setmetatable(real, unwrap(self, mt))
+		return t
+	end
+end
+function helpers._DEFER(self)
+	return function(fn) self.deferred[#self.deferred + 1] = fn end
+end
+function helpers._UNDO(self)
+	return function(fn)
+		local entries = self.entries
+		entries[#entries + 1] = { kind = "custom", fn = fn }
+	end
+end
+function helpers._TRACK(self) return function(t) return self:wrap(t) end end
+function helpers._RAW(self) return function(t) return unwrap(self, t) end end
+
+local function env_index(env, k)
+	local self = journal_of[env]
+	local helper = self.open and helpers[k]
+	if helper then
+		local value = helper(self)
+		rawset(env, k, value)
+		return value
+	end
+	return self:wrap(_G[k])
+end
+
+local env_mt = { __index = env_index }
+
 -- The hotfix's environment: _U and _P as proxies, its globals and modules through proxies, the
 -- recording `debug`, and the helpers described at the top of this file.
 function Journal:env(u, p, print)
-	local G = _G
-	local function unwrap_(v) return unwrap(self, v) end
-	local env = {
-		print = print,
-		_U = self:wrap(u),
-		_P = self:wrap(p),
-		_G = self:wrap(G),
-		debug = self:debug(),
-		require = function(name) return self:wrap(require(name)) end,
-		next = function(t, k)
-			local nk, nv = next(unwrap_(t), unwrap_(k))
-			return self:wrap(nk), self:wrap(nv)
-		end,
-		rawget = function(t, k) return self:wrap(rawget(unwrap_(t), unwrap_(k))) end,
-		rawset = function(t, k, v)
-			local real, key = unwrap_(t), unwrap_(k)
-			if not rawequal(real, t) and key ~= nil then	-- a service table: recorded like any assignment
-				self:record_field(real, key)
-			end
-			rawset(real, key, unwrap_(v))
-			return t
-		end,
-		rawlen = function(t) return rawlen(unwrap_(t)) end,
-		rawequal = function(a, b) return rawequal(unwrap_(a), unwrap_(b)) end,
-		getmetatable = function(t)
-			local real = unwrap_(t)
-			local mt = getmetatable(real)
-			if mt ~= nil and mt == dgetmetatable(real) then
-				return self:wrap(mt)
-			end
-			return mt	-- a __metatable field, as given
-		end,
-		setmetatable = function(t, mt)
-			local real = unwrap_(t)
-			if not rawequal(real, t) then
-				self:record_metatable(real)
-			end
-			setmetatable(real, unwrap_(mt))
-			return t
-		end,
-		_DEFER = function(fn)
-			self.deferred[#self.deferred + 1] = fn
-		end,
-		_UNDO = function(fn)
-			local entries = self.entries
-			entries[#entries + 1] = { kind = "custom", fn = fn }
-		end,
-		_TRACK = function(t) return self:wrap(t) end,
-		_RAW = unwrap_,
-	}
+	local env = setmetatable({ print = print, _U = self:wrap(u), _P = self:wrap(p) }, env_mt)
+	journal_of[env] = self
 	self.env, self.u, self.p = env, u, p
-	return setmetatable(env, {
-		__index = function(_, k) return self:wrap(G[k]) end,
-		__newindex = function(_, k, v) rawset(env, k, v) end,	-- the hotfix's own globals
-	})
+	return env
 end
 
 -- Reverses every recorded change, last first. Returns the number of changes undone and the
@@ -358,6 +378,7 @@ function Journal:close()
 			"rawequal", "getmetatable", "setmetatable" } do
 			rawset(env, name, nil)
 		end
+		journal_of[env] = nil
 		rawset(env, "_U", self.u)
 		rawset(env, "_P", self.p)
 		setmetatable(env, { __index = _G })
