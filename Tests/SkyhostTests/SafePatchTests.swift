@@ -189,7 +189,7 @@ import Testing
     @Test func broadcastWithOneFailingServiceRollsTheOthersBack() throws {
         let (node, port) = try Self.node([
             "even.lua": "_P.lua.handles.greet = function() return 'even' end if _P.lua.config.odd then error('odd one out') end",
-        ])
+        ], services: ["agent", "agent", "agent odd", "updater"])
         let console = try ConsoleSession(port: port)
         let path = node.folder.path + "/even.lua"
         let answer = try console.run("injectall agent \(path) rollback")
@@ -217,6 +217,10 @@ import Testing
         #expect(try console.run("call :0b lua greet me") == "1\thello me\nn\t1\n<CMD OK>")
         #expect(try console.run("rollbackall b2:00000009") == "no running service has a patch of broadcast b2:00000009\n<CMD Error>")
         #expect(try console.run("injectall nosuch \(path)") == "no running service was started from nosuch\n<CMD Error>")
+        // The updater's inject_all does the same.
+        let viaUpdater = try console.run("call .updater lua inject_all agent \(path) rollback")
+        #expect(viaUpdater.contains("2 applied, 1 failed") && viaUpdater.contains(":0000000b rolled back #3 inject"), "\(viaUpdater)")
+        #expect(try console.run("call :0b lua greet me") == "1\thello me\nn\t1\n<CMD OK>")
     }
 
     @Test func checkCompilesAndNamesWhatTheTargetLacksWithoutRunning() throws {
