@@ -1,0 +1,335 @@
+import Foundation
+import Testing
+
+/// Hot patching under load (issue 9): four worker services answer a million counted messages
+/// from four clients while a thousand injects (the debug protocol's RUN) and a hundred module
+/// reloads (the updater's update_module) land on them. Every message must be answered exactly
+/// once and in order, the counters must add up, and no answer may come from a half-patched
+/// pair of functions. The throughput during the storm is reported against a quiet run.
+@Suite struct StormTests {
+    /// A worker: `hit` (a send) is answered with a send `ack, seq, a, b, c, d`, where (a, b) come
+    /// from the pair of functions in `handles` (patched by inject) and (c, d) from the module
+    /// storm_pair (replaced by reloads). Each pair keeps b == -a - 1: an answer that breaks it
+    /// was served by half of one version and half of another.
+    static let worker = """
+        local skynet = require "skynet"
+        local HotFix = require "hotfix"
+        local handles = {}
+        handles.left = function() return 0 end
+        handles.right = function() return -1 end
+        local served = 0
+        local function hit(source, seq)
+            served = served + 1
+            local pair = require "storm_pair"
+            skynet.send(source, "lua", "ack", seq, handles.left(), handles.right(), pair.left(), pair.right())
+        end
+        skynet.start(function()
+            skynet.dispatch("lua", function(session, source, cmd, ...)
+                if cmd == "hit" then
+                    hit(source, ...)
+                elseif cmd == "state" then
+                    skynet.retpack(served, handles.left(), require("storm_pair").left())
+                elseif cmd == "_reload_module" then
+                    local ok, err = HotFix.reload(...)
+                    skynet.retpack(ok, not ok and err or nil)
+                else
+                    error("unknown command " .. tostring(cmd))
+                end
+            end)
+        end)
+        """
+
+    /// A client: `run(workers, quota, window, controller)` keeps `window` hits outstanding to each
+    /// worker until `quota` hits per worker are answered, checking each answer as it arrives, and
+    /// tells the controller of its progress every `every` answers.
+    static let client = """
+        local skynet = require "skynet"
+        local workers, index, quota, window, controller, every
+        local sent, expected, last_a, last_c
+        local acked, target, unreported, respond
+        local stats
+        local function start(list, q, w, ctl, e)
+            workers, quota, window, controller, every = list, q, w, ctl, e
+            index, sent, expected, last_a, last_c = {}, {}, {}, {}, {}
+            acked, target, unreported = 0, q * #list, 0
+            stats = { disorder = 0, torn = 0, backwards = 0, injects = {}, modules = {} }
+            for i, h in ipairs(workers) do
+                index[h], sent[i], expected[i], last_a[i], last_c[i] = i, 0, 1, -1, -1
+            end
+            for i, h in ipairs(workers) do
+                for _ = 1, math.min(window, quota) do
+                    sent[i] = sent[i] + 1
+                    skynet.send(h, "lua", "hit", sent[i])
+                end
+            end
+        end
+        local function ack(source, seq, a, b, c, d)
+            local i = index[source]
+            if seq ~= expected[i] then stats.disorder = stats.disorder + 1 end
+            expected[i] = seq + 1
+            if b ~= -a - 1 or d ~= -c - 1 then stats.torn = stats.torn + 1 end
+            if a < last_a[i] or c < last_c[i] then stats.backwards = stats.backwards + 1 end
+            last_a[i], last_c[i] = a, c
+            stats.injects[a], stats.modules[c] = true, true
+            acked = acked + 1
+            if sent[i] < quota then
+                sent[i] = sent[i] + 1
+                skynet.send(source, "lua", "hit", sent[i])
+            end
+            if controller then
+                unreported = unreported + 1
+                if unreported == every or acked == target then
+                    skynet.send(controller, "lua", "progress", unreported)
+                    unreported = 0
+                end
+            end
+            if acked == target then
+                local total = 0
+                for i = 1, #workers do total = total + sent[i] end
+                local injects, modules = {}, {}
+                for v in pairs(stats.injects) do injects[#injects + 1] = v end
+                for v in pairs(stats.modules) do modules[#modules + 1] = v end
+                respond(true, { sent = total, acked = acked, disorder = stats.disorder, torn = stats.torn,
+                    backwards = stats.backwards, injects = injects, modules = modules })
+            end
+        end
+        skynet.start(function()
+            skynet.dispatch("lua", function(session, source, cmd, ...)
+                if cmd == "ack" then
+                    ack(source, ...)
+                elseif cmd == "run" then
+                    respond = skynet.response()
+                    start(...)
+                elseif cmd == "_reload_module" then
+                    skynet.retpack("no modules to reload here")
+                end
+            end)
+        end)
+        """
+
+    /// The controller: a quiet run, then the storm with the patches spread over it by progress;
+    /// logs `STORM key=value ...` with every figure, then `STORM DONE`.
+    static let main = #"""
+        local skynet = require "skynet"
+        local TOTAL = tonumber(skynet.getenv "storm_messages")
+        local QUIET = tonumber(skynet.getenv "storm_quiet")
+        local INJECTS = tonumber(skynet.getenv "storm_injects")
+        local RELOADS = tonumber(skynet.getenv "storm_reloads")
+        local WORKERS, CLIENTS, WINDOW, EVERY = 4, 4, 16, 250
+
+        local progress, waiting, waiting_for = 0, nil, 0
+        local function write_pair(version)
+            local path = SERVICE_PATH .. "storm_pair.lua"
+            local f = assert(io.open(path .. ".tmp", "w"))
+            f:write(string.format("return { left = function() return %d end, right = function() return %d end }\n",
+                version, -version - 1))
+            f:close()
+            assert(os.rename(path .. ".tmp", path))
+        end
+
+        -- Runs every client with `quota` hits per worker; returns the clients' stats and seconds.
+        local function run_load(clients, workers, quota, report)
+            local results, left = {}, #clients
+            local me = coroutine.running()
+            local t0 = skynet.hpc()
+            for i, c in ipairs(clients) do
+                skynet.fork(function()
+                    results[i] = skynet.call(c, "lua", "run", workers, quota, WINDOW, report and skynet.self(), EVERY)
+                    left = left - 1
+                    if left == 0 then skynet.wakeup(me) end
+                end)
+            end
+            skynet.wait(me)
+            return results, (skynet.hpc() - t0) / 1e9
+        end
+
+        local function wait_progress(n)
+            if progress >= n then return end
+            waiting, waiting_for = coroutine.running(), n
+            skynet.wait(waiting)
+        end
+
+        local storm
+        skynet.start(function()
+            skynet.dispatch("lua", function(session, source, cmd, n)
+                if cmd == "progress" then
+                    progress = progress + n
+                    if waiting and progress >= waiting_for then
+                        local co = waiting
+                        waiting = nil
+                        skynet.wakeup(co)
+                    end
+                elseif cmd == "_reload_module" then
+                    skynet.retpack("no modules to reload here")
+                end
+            end)
+            skynet.fork(storm)	-- (the node has booted once this start function returns)
+        end)
+
+        function storm()
+            write_pair(0)
+            skynet.newservice("updater", "3000")
+            local workers, clients = {}, {}
+            for i = 1, WORKERS do workers[i] = skynet.newservice("storm_worker") end
+            for i = 1, CLIENTS do clients[i] = skynet.newservice("storm_client") end
+            local per_pair = CLIENTS * WORKERS
+
+            -- The quiet run.
+            local quiet, quiet_s = run_load(clients, workers, QUIET // per_pair)
+            local quiet_messages = (QUIET // per_pair) * per_pair
+
+            -- The storm: op k (1..INJECTS + RELOADS) starts once k/(ops+1) of 90% of the messages
+            -- are answered; every (INJECTS // RELOADS + 1)-th op is a reload, the others injects
+            -- spread over the workers in turn.
+            local quota = TOTAL // per_pair
+            local storm_messages = quota * per_pair
+            local ops = INJECTS + RELOADS
+            local stride = ops // RELOADS
+            local inject_version, module_version = 0, 0
+            local installed = {}	-- worker -> the inject version it runs
+            for i = 1, WORKERS do installed[i] = 0 end
+            local bad_injects, bad_reloads = {}, {}
+            local progress_at_last_op
+            local patcher_done, patcher_waiter = false, nil
+            local patch = [[
+                local v = math.tointeger(...)
+                local h = _P.lua.handles
+                print(h.left())
+                h.left = function() return v end
+                h.right = function() return -v - 1 end
+            ]]
+            skynet.fork(function()
+                local injects, reloads = 0, 0
+                for k = 1, ops do
+                    wait_progress(math.floor(storm_messages * 0.9 * k / (ops + 1)))
+                    if k % stride == 0 and reloads < RELOADS or injects == INJECTS then
+                        reloads = reloads + 1
+                        module_version = module_version + 1
+                        write_pair(module_version)
+                        local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")
+                        local all = report:sub(1, 4) == "OK: "
+                        for _, w in ipairs(workers) do
+                            local r = results[skynet.address(w)]
+                            all = all and r and r.result == true
+                        end
+                        if not all then bad_reloads[#bad_reloads + 1] = report end
+                    else
+                        injects = injects + 1
+                        inject_version = inject_version + 1
+                        local i = (injects - 1) % WORKERS + 1
+                        local ok, output = skynet.call(workers[i], "debug", "RUN", patch, "storm_patch.lua", tostring(inject_version))
+                        if not ok or output ~= tostring(installed[i]) then
+                            bad_injects[#bad_injects + 1] = tostring(ok) .. " " .. tostring(output)
+                        end
+                        installed[i] = inject_version
+                    end
+                end
+                progress_at_last_op = progress
+                patcher_done = true
+                if patcher_waiter then skynet.wakeup(patcher_waiter) end
+            end)
+            local storm, storm_s = run_load(clients, workers, quota, true)
+            if not patcher_done then
+                patcher_waiter = coroutine.running()
+                skynet.wait(patcher_waiter)
+            end
+
+            -- The counts.
+            local sent, acked, disorder, torn, backwards = 0, 0, 0, 0, 0
+            local seen_injects, seen_modules = {}, {}
+            for _, run in ipairs { quiet, storm } do
+                for i = 1, CLIENTS do
+                    local s = run[i]
+                    sent, acked = sent + s.sent, acked + s.acked
+                    disorder, torn, backwards = disorder + s.disorder, torn + s.torn, backwards + s.backwards
+                    for _, v in ipairs(s.injects) do seen_injects[v] = true end
+                    for _, v in ipairs(s.modules) do seen_modules[v] = true end
+                end
+            end
+            local served, finals_ok = 0, true
+            for i, w in ipairs(workers) do
+                local n, a, c = skynet.call(w, "lua", "state")
+                served = served + n
+                finals_ok = finals_ok and a == installed[i] and c == module_version
+            end
+            local function count(set, from)
+                local n = 0
+                for v in pairs(set) do if v >= from then n = n + 1 end end
+                return n
+            end
+            skynet.error(string.format("STORM expected=%d sent=%d acked=%d served=%d disorder=%d torn=%d backwards=%d",
+                quiet_messages + storm_messages, sent, acked, served, disorder, torn, backwards))
+            skynet.error(string.format("STORM injects=%d reloads=%d bad_injects=%d bad_reloads=%d finals=%s",
+                inject_version, module_version, #bad_injects, #bad_reloads, tostring(finals_ok)))
+            for _, b in ipairs(bad_injects) do skynet.error("STORM bad inject", b) end
+            for _, b in ipairs(bad_reloads) do skynet.error("STORM bad reload", b) end
+            skynet.error(string.format("STORM seen_injects=%d seen_modules=%d last_op_at=%d of %d",
+                count(seen_injects, 1), count(seen_modules, 1), progress_at_last_op, storm_messages))
+            skynet.error(string.format("STORM quiet_messages=%d quiet_s=%.3f storm_messages=%d storm_s=%.3f",
+                quiet_messages, quiet_s, storm_messages, storm_s))
+            skynet.error("STORM DONE")
+        end
+        """#
+
+    /// The figures of the `STORM key=value` lines.
+    static func figures(_ log: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in log where line.contains("] STORM ") {
+            for word in line.split(separator: " ") {
+                let parts = word.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { result[String(parts[0])] = String(parts[1]) }
+            }
+        }
+        return result
+    }
+
+    @Test func everyMessageIsAnsweredOnceAndWholeWhilePatchesLand() throws {
+        let messages = 1_000_000, quiet = 250_000, injects = 1000, reloads = 100
+        let node = try TestNode([
+            "main.lua": Self.main,
+            "storm_worker.lua": Self.worker,
+            "storm_client.lua": Self.client,
+        ], environment: [
+            "storm_messages": String(messages), "storm_quiet": String(quiet),
+            "storm_injects": String(injects), "storm_reloads": String(reloads),
+        ])
+        // The end, or the controller failing (it would never get there).
+        let end = try node.output.waitForLog(timeout: 300, "STORM DONE") {
+            $0.contains("] STORM DONE") || ($0.hasPrefix("[:00000008]") && $0.contains(" error : "))
+        }
+        #expect(end.hasSuffix("] STORM DONE"), "\(node.output.log.joined(separator: "\n"))")
+        let f = Self.figures(node.output.log)
+        let bad = node.output.log.filter { $0.contains("STORM bad") }
+        #expect(bad.isEmpty, "\(bad.joined(separator: "\n"))")
+
+        // Every message answered exactly once, in order, by a whole version of each pair.
+        let expected = String(messages + quiet)
+        #expect(f["expected"] == expected)
+        #expect(f["sent"] == expected)
+        #expect(f["acked"] == expected)
+        #expect(f["served"] == expected)
+        #expect(f["disorder"] == "0")
+        #expect(f["torn"] == "0")
+        #expect(f["backwards"] == "0")
+        // Every patch landed, while messages were still flowing, and the workers end on the last.
+        #expect(f["injects"] == String(injects))
+        #expect(f["reloads"] == String(reloads))
+        #expect(f["bad_injects"] == "0")
+        #expect(f["bad_reloads"] == "0")
+        #expect(f["finals"] == "true")
+        let lastOp = Int(f["last_op_at"] ?? "") ?? Int.max
+        #expect(lastOp < messages, "the last patch landed after the load ended")
+        // The answers show the versions changing under load: most versions served some message.
+        let seenInjects = Int(f["seen_injects"] ?? "") ?? 0, seenModules = Int(f["seen_modules"] ?? "") ?? 0
+        #expect(seenInjects > injects / 2, "only \(seenInjects) inject versions answered a message")
+        #expect(seenModules > reloads / 2, "only \(seenModules) module versions answered a message")
+
+        let quietRate = Double(quiet) / (Double(f["quiet_s"] ?? "") ?? .nan)
+        let stormRate = Double(messages) / (Double(f["storm_s"] ?? "") ?? .nan)
+        print(String(format: "StormTests: %d messages with %d injects and %d reloads in %@ s: %.0f messages/s; "
+                     + "quiet run %d messages: %.0f messages/s; storm/quiet %.2f; versions seen in answers: "
+                     + "%d of %d injects, %d of %d reloads",
+                     messages, injects, reloads, f["storm_s"] ?? "?", stormRate, quiet, quietRate,
+                     stormRate / quietRate, seenInjects, injects, seenModules, reloads))
+    }
+}
