@@ -78,13 +78,10 @@ function HotFix.reload(module_name, operator)
 	end
 
 	-- A patch on the service's stack, so that it can be rolled back (lualib/skynet/patch.lua).
-	local new_version = patch.version_of(module_name)
 	patch.push {
 		kind = "reload", name = module_name, module = module_name, old = old, new = mod,
-		old_version = old_version, new_version = new_version, checksum = new_version,
+		old_version = old_version, checksum = patch.version_of(module_name),
 		operator = type(operator) == "string" and operator or "unknown",
-		summary = string.format("module %s %s -> %s", module_name, old_version and old_version:sub(1, 8) or "none",
-			new_version and new_version:sub(1, 8) or "?"),
 	}
 	return true, mod
 end

@@ -21,18 +21,20 @@ local function address(handle)
 	return string.format(":%08x", handle)
 end
 
--- { { handle, desc }, ... } of the running Lua services, by address, this service excepted.
-local function lua_services()
+-- The handles of the running Lua services, in address order, this service excepted; only
+-- those started from `script` (`snlua SCRIPT ...`) when it is given.
+local function lua_services(script)
 	local list = skynet.call(".launcher", "lua", "LIST")
-	local self, services = skynet.self(), {}
+	local self, handles = skynet.self(), {}
 	for addr, desc in pairs(list) do
 		local handle = tonumber(addr:sub(2), 16)
-		if handle and handle ~= self and desc:sub(1, 6) == "snlua " then
-			services[#services + 1] = { handle = handle, desc = desc }
+		if handle and handle ~= self and desc:sub(1, 6) == "snlua "
+			and (script == nil or desc:match("^snlua%s+(%S+)") == script) then
+			handles[#handles + 1] = handle
 		end
 	end
-	table.sort(services, function(a, b) return a.handle < b.handle end)
-	return services
+	table.sort(handles)
+	return handles
 end
 
 -- Sends the debug command to every handle at once; handle -> table.pack(answer) or a reason.
@@ -82,12 +84,7 @@ local function rollback_in(handles, id)
 end
 
 function Patching.broadcast(script, source, filename, meta, rollback_on_failure, args)
-	local handles = {}
-	for _, s in ipairs(lua_services()) do
-		if s.desc:match("^snlua%s+(%S+)") == script then
-			handles[#handles + 1] = s.handle
-		end
-	end
+	local handles = lua_services(script)
 	if #handles == 0 then
 		return false, { string.format("no running service was started from %s", script) }
 	end
@@ -132,11 +129,7 @@ function Patching.broadcast(script, source, filename, meta, rollback_on_failure,
 end
 
 function Patching.rollback_broadcast(id)
-	local services = lua_services()
-	local handles = {}
-	for _, s in ipairs(services) do
-		handles[#handles + 1] = s.handle
-	end
+	local handles = lua_services()
 	local outcome = ask_all(handles, "PATCHES")
 	local patched = {}
 	for _, handle in ipairs(handles) do
@@ -183,11 +176,7 @@ function Patching.patches(handle)
 end
 
 function Patching.versions(module)
-	local services = lua_services()
-	local handles = {}
-	for _, s in ipairs(services) do
-		handles[#handles + 1] = s.handle
-	end
+	local handles = lua_services()
 	local outcome = ask_all(handles, "VERSIONS")
 	local by_module = {}	-- module -> checksum -> { addresses }
 	for _, handle in ipairs(handles) do

@@ -170,11 +170,11 @@ import Testing
     @Test func aSlotChangedSinceThePatchIsKept() throws {
         let (node, port) = try Self.node([
             "limit.lua": "_P.lua.config.limit = 5 _P.lua.config.greeting = 'hi'",
-            "later.lua": "local skynet = require 'skynet' _P.lua.handles.tune = function(v) _P.lua.config.limit = v return v end",
+            "later.lua": "_P.lua.handles.tune = function(v) _P.lua.config.limit = v return v end",
         ])
         let console = try ConsoleSession(port: port)
         #expect(try console.run("inject :0a \(node.folder.path)/limit.lua") == "<CMD OK>")
-        // A handler (here: a raw write from another inject that is then forgotten) changes limit.
+        // A handler (`tune`, installed by a second patch) changes limit after the first patch.
         #expect(try console.run("inject :0a \(node.folder.path)/later.lua") == "<CMD OK>")
         #expect(try console.run("call :0a lua tune 9") == "1\t9\nn\t1\n<CMD OK>")
         #expect(try console.run("rollback :0a 2") == """

@@ -13,6 +13,10 @@
 local byte, sub, find, match = string.byte, string.sub, string.find, string.match
 local format = string.format
 
+-- What the simple escapes of a quoted string stand for (others are dropped: names don't use them).
+local ESCAPES = { n = "\n", t = "\t", r = "\r", a = "\a", b = "\b", f = "\f", v = "\v",
+	["\\"] = "\\", ["\""] = "\"", ["'"] = "'", ["\n"] = "\n" }
+
 -- The tokens of Lua source: { kind, value, line } with kind "name", "string" or the symbol
 -- itself ("." "[" "]" ...); numbers, comments and whitespace are dropped. Good enough to find
 -- field accesses; the source has already compiled, so it is well formed.
@@ -75,9 +79,7 @@ local function tokens(source)
 					break
 				elseif d == "\\" then
 					local e = sub(source, i + 1, i + 1)
-					local simple = { n = "\n", t = "\t", r = "\r", a = "\a", b = "\b", f = "\f", v = "\v",
-						["\\"] = "\\", ["\""] = "\"", ["'"] = "'", ["\n"] = "\n" }
-					value[#value + 1] = simple[e] or ""
+					value[#value + 1] = ESCAPES[e] or ""
 					if e == "\n" then
 						line = line + 1
 					end

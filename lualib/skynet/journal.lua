@@ -81,7 +81,6 @@ function M.new(chunkname)
 		entries = {},                                   -- the changes, in order
 		fields = setmetatable({}, { __mode = "k" }),    -- table -> { key -> true }: old value kept
 		cells = {},                                     -- upvalueid -> true: old value kept
-		real_of = real_of,                              -- proxy -> table (shared by all journals)
 		proxy_of = setmetatable({}, { __mode = "k" }),  -- table -> proxy
 		deferred = {},
 	}, Journal)
@@ -89,11 +88,11 @@ function M.new(chunkname)
 end
 
 local function unwrap(self, v)
-	return self.real_of[v] or v
+	return real_of[v] or v
 end
 
 function Journal:wrap(v)
-	if type(v) ~= "table" or self.real_of[v] then
+	if type(v) ~= "table" or real_of[v] then
 		return v
 	end
 	local p = self.proxy_of[v]
@@ -270,27 +269,32 @@ function Journal:env(u, p, print)
 	return env
 end
 
+-- Puts back what one recorded change replaced (a compensation runs); returns the error of a
+-- compensation that raised. Shared with the rollback of a patch (lualib/skynet/patch.lua).
+function M.restore(e)
+	local kind = e.kind
+	if kind == "field" then
+		rawset(e.t, e.k, e.old)
+	elseif kind == "upvalue" then
+		setupvalue(e.f, e.i, e.old)
+	elseif kind == "join" then
+		upvaluejoin(e.f, e.i, e.keeper, 1)
+	elseif kind == "metatable" then
+		dsetmetatable(e.t, e.old)
+	else
+		local ok, err = pcall(e.fn)
+		if not ok then
+			return tostring(err)
+		end
+	end
+end
+
 -- Reverses every recorded change, last first. Returns the number of changes undone and the
 -- errors of compensations (_UNDO functions) that raised.
 function Journal:undo()
 	local entries, failures = self.entries, {}
 	for n = #entries, 1, -1 do
-		local e = entries[n]
-		local kind = e.kind
-		if kind == "field" then
-			rawset(e.t, e.k, e.old)
-		elseif kind == "upvalue" then
-			setupvalue(e.f, e.i, e.old)
-		elseif kind == "join" then
-			upvaluejoin(e.f, e.i, e.keeper, 1)
-		elseif kind == "metatable" then
-			dsetmetatable(e.t, e.old)
-		else
-			local ok, err = pcall(e.fn)
-			if not ok then
-				failures[#failures + 1] = tostring(err)
-			end
-		end
+		failures[#failures + 1] = M.restore(entries[n])
 	end
 	self:close()
 	return #entries, failures
@@ -313,7 +317,7 @@ local function scrub(self, v, seen)
 			if name == nil then
 				break
 			end
-			local real = self.real_of[u]
+			local real = real_of[u]
 			if real then
 				setupvalue(v, i, real)
 			elseif type(u) == "function" or (type(u) == "table" and u ~= self.env) then
@@ -321,12 +325,12 @@ local function scrub(self, v, seen)
 			end
 			i = i + 1
 		end
-	elseif kind == "table" and not self.real_of[v] and not self.proxy_of[v] then
+	elseif kind == "table" and not real_of[v] and not self.proxy_of[v] then
 		-- (a table the hotfix reached through a proxy is the service's: proxies never went in it)
 		seen[v] = true
 		local moved = {}
 		for k, x in next, v do
-			local rk, rx = self.real_of[k], self.real_of[x]
+			local rk, rx = real_of[k], real_of[x]
 			if rk or rx then
 				moved[#moved + 1] = { k, rk or k, rx or x }
 			end
@@ -351,7 +355,7 @@ function Journal:commit()
 			scrub(self, e.new, seen)
 		elseif kind == "upvalue" then
 			local _, v = getupvalue(e.f, e.i)
-			local real = self.real_of[v]
+			local real = real_of[v]
 			if real then
 				setupvalue(e.f, e.i, real)
 				v = real
@@ -397,11 +401,13 @@ function Journal:run_deferred()
 	return failures
 end
 
--- How many changes of each kind (for reports): "2 fields, 1 upvalue, 1 join".
+local SUMMARY_ORDER = { "field", "upvalue", "join", "metatable", "custom" }
+local SUMMARY_WORDS = { field = "field", upvalue = "upvalue", join = "upvalue join",
+	metatable = "metatable", custom = "compensation" }
+
+-- How many changes of each kind (for reports): "2 fields, 1 upvalue, 1 upvalue join".
 function M.summary(entries)
-	local counts, order = {}, { "field", "upvalue", "join", "metatable", "custom" }
-	local words = { field = "field", upvalue = "upvalue", join = "upvalue join",
-		metatable = "metatable", custom = "compensation" }
+	local counts, order, words = {}, SUMMARY_ORDER, SUMMARY_WORDS
 	for _, e in ipairs(entries) do
 		counts[e.kind] = (counts[e.kind] or 0) + 1
 	end
@@ -415,5 +421,4 @@ function M.summary(entries)
 	return #parts > 0 and table.concat(parts, ", ") or "no change"
 end
 
-M.unwrap = unwrap
 return M

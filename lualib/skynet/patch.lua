@@ -7,8 +7,8 @@
 --   patch.rollback_broadcast(id, roots) -> report lines, or nil, reason (the top patch must be it)
 --   patch.versions()               -> { [module] = sha1 of the file it was loaded from }
 --
--- A record: kind "inject" (changes = the journal's entries, see skynet.journal) or "reload"
--- (module = name, old / new = the module values, old_version / new_version = checksums); name (the
+-- A record: kind "inject" (changes = the journal's entries, see skynet.journal; summary) or
+-- "reload" (module = name, old / new = the module values, old_version = the old checksum); name (the
 -- file or module), checksum (SHA-1 of the hotfix source, or the module file's), operator (who
 -- applied it: the token's operator when the node has an update key), broadcast (the id of the
 -- broadcast it was part of, if any).
@@ -24,10 +24,8 @@
 
 local skynet = require "skynet"
 
-
-local getupvalue, setupvalue, upvaluejoin, upvalueid = debug.getupvalue, debug.setupvalue,
-	debug.upvaluejoin, debug.upvalueid
-local dgetmetatable, dsetmetatable = debug.getmetatable, debug.setmetatable
+local getupvalue, setupvalue, upvalueid = debug.getupvalue, debug.setupvalue, debug.upvalueid
+local dgetmetatable = debug.getmetatable
 
 local STACK_LIMIT = 64
 local VERSIONS = "skyhost.module_versions"	-- registry key, kept by the module loader (code_cache.c)
@@ -50,11 +48,17 @@ function M.push(record)
 	return last_id
 end
 
+-- "module shared dff3bff1 -> 2bb0b065": a reload's versions, before and after.
+local function reload_summary(r)
+	local function short(checksum) return checksum and checksum:sub(1, 8) or "none" end
+	return string.format("module %s %s -> %s", r.module, short(r.old_version), short(r.checksum))
+end
+
 function M.list()
 	local list = {}
 	for i, r in ipairs(stack) do
 		list[i] = { id = r.id, kind = r.kind, name = r.name, checksum = r.checksum, time = r.time,
-			operator = r.operator, broadcast = r.broadcast, summary = r.summary }
+			operator = r.operator, broadcast = r.broadcast, summary = r.summary or reload_summary(r) }
 	end
 	return list
 end
@@ -108,6 +112,7 @@ local function unchanged(e)
 end
 
 local function rollback_inject(record)
+	local restore = require("skynet.journal").restore	-- (loaded here: a reload needs none of it)
 	local restored, kept, failures = 0, 0, {}
 	local changes = record.changes
 	for n = #changes, 1, -1 do
@@ -115,21 +120,7 @@ local function rollback_inject(record)
 		if not unchanged(e) then
 			kept = kept + 1
 		else
-			local kind = e.kind
-			if kind == "field" then
-				rawset(e.t, e.k, e.old)
-			elseif kind == "upvalue" then
-				setupvalue(e.f, e.i, e.old)
-			elseif kind == "join" then
-				upvaluejoin(e.f, e.i, e.keeper, 1)
-			elseif kind == "metatable" then
-				dsetmetatable(e.t, e.old)
-			else
-				local ok, err = pcall(e.fn)
-				if not ok then
-					failures[#failures + 1] = tostring(err)
-				end
-			end
+			failures[#failures + 1] = restore(e)
 			restored = restored + 1
 		end
 	end

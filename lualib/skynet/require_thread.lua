@@ -34,14 +34,11 @@ local function run_module(body, name, filename, inits)
 end
 
 return function(name)
-	local filename = package.searchpath(name, package.path)
-	if not filename then	-- not a Lua file on package.path (a C module, a preload...)
-		return lua_require(name)
-	end
-	-- Lua's own searcher (Skyhost's, over the code cache): it also records which version of the
-	-- module this service runs (see lualib/skynet/patch.lua).
-	local found, body = pcall(package.searchers[2], name)
-	if not found or type(body) ~= "function" then	-- let Lua's require report the error
+	-- Lua's own searcher (Skyhost's, over the code cache), which also records which version of
+	-- the module this service runs (see lualib/skynet/patch.lua). Not a Lua file on package.path
+	-- (a C module, a preload...), or one that does not load: Lua's require loads it or says why.
+	local found, body, filename = pcall(package.searchers[2], name)
+	if not found or type(body) ~= "function" then
 		return lua_require(name)
 	end
 

@@ -101,11 +101,38 @@ extension Node {
     /// two of its messages; returns what the hotfix printed. Throws `hotfixFailed` with the
     /// output and the error when it does not compile or raises.
     public func inject(into address: ServiceAddress, source: String, filename: String = "inject", arguments: [String] = []) async throws -> String {
-        let values: [LuaValue] = ["RUN", .string(source), .string(filename)] + arguments.map { .string($0) }
+        try await runHotfix(address, ["RUN", .string(source), .string(filename)] + arguments.map { .string($0) })
+    }
+
+    /// Sends a debug RUN or INJECT (`values`) and returns the hotfix's output; throws
+    /// `hotfixFailed` with the output when it failed.
+    func runHotfix(_ address: ServiceAddress, _ values: [LuaValue]) async throws -> String {
         let reply = try await call(address, protocol: .debug, values)
         let output = reply.count > 1 ? (reply[1].stringValue ?? "") : ""
         guard reply.first == .bool(true) else { throw SkyhostError.hotfixFailed(output) }
         return output
+    }
+
+    /// Runs `body` for every target at once; each target's result (an error that is not a
+    /// `SkyhostError` becomes `hotfixFailed`).
+    func forEachService<T: Sendable>(_ targets: [ServiceInfo],
+                                     _ body: @escaping @Sendable (ServiceAddress) async throws -> T) async -> [ServiceAddress: Result<T, SkyhostError>] {
+        var results: [ServiceAddress: Result<T, SkyhostError>] = [:]
+        await withTaskGroup(of: (ServiceAddress, Result<T, SkyhostError>).self) { group in
+            for target in targets {
+                group.addTask {
+                    do {
+                        return (target.address, .success(try await body(target.address)))
+                    } catch let e as SkyhostError {
+                        return (target.address, .failure(e))
+                    } catch {
+                        return (target.address, .failure(.hotfixFailed("\(error)")))
+                    }
+                }
+            }
+            for await (address, result) in group { results[address] = result }
+        }
+        return results
     }
 
     /// Injects a hotfix file (read now, from disk).
@@ -127,24 +154,10 @@ extension Node {
 
     /// Reloads a Lua module in every Lua service that has loaded it; the result per service.
     public func reload(module: String) async -> [ServiceAddress: Result<Void, SkyhostError>] {
-        var results: [ServiceAddress: Result<Void, SkyhostError>] = [:]
-        let targets = services().filter { $0.launchName.hasPrefix("snlua ") }
-        await withTaskGroup(of: (ServiceAddress, Result<Void, SkyhostError>).self) { group in
-            for target in targets {
-                group.addTask {
-                    do {
-                        _ = try await self.inject(into: target.address, source: Self.reloadSource, filename: "reload", arguments: [module, Self.onlyIfLoaded])
-                        return (target.address, .success(()))
-                    } catch let e as SkyhostError {
-                        return (target.address, .failure(e))
-                    } catch {
-                        return (target.address, .failure(.hotfixFailed("\(error)")))
-                    }
-                }
-            }
-            for await (address, result) in group { results[address] = result }
+        await forEachService(services().filter { $0.launchName.hasPrefix("snlua ") }) { address in
+            _ = try await self.inject(into: address, source: Self.reloadSource, filename: "reload",
+                                      arguments: [module, Self.onlyIfLoaded])
         }
-        return results
     }
 
     /// Runs inside the service: `HotFix.reload(name)`, skipped when the second argument asks for

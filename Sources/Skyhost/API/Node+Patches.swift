@@ -63,23 +63,8 @@ extension Node {
         let targets = services().filter { $0.launchName.split(separator: " ").dropFirst().first.map(String.init) == script
             && $0.launchName.hasPrefix("snlua ") }
         let meta: LuaValue = ["broadcast": .string(id), "operator": "swift"]
-        var results: [ServiceAddress: Result<String, SkyhostError>] = [:]
-        await withTaskGroup(of: (ServiceAddress, Result<String, SkyhostError>).self) { group in
-            for target in targets {
-                group.addTask {
-                    do {
-                        let reply = try await self.call(target.address, protocol: .debug,
-                                                        ["INJECT", meta, .string(source), .string(filename)])
-                        let output = reply.count > 1 ? (reply[1].stringValue ?? "") : ""
-                        return (target.address, reply.first == .bool(true) ? .success(output) : .failure(.hotfixFailed(output)))
-                    } catch let e as SkyhostError {
-                        return (target.address, .failure(e))
-                    } catch {
-                        return (target.address, .failure(.hotfixFailed("\(error)")))
-                    }
-                }
-            }
-            for await (address, result) in group { results[address] = result }
+        let results = await forEachService(targets) { address in
+            try await self.runHotfix(address, ["INJECT", meta, .string(source), .string(filename)])
         }
         if rollbackOnFailure, results.values.contains(where: { if case .failure = $0 { true } else { false } }) {
             _ = await rollback(broadcast: id)
