@@ -5,7 +5,9 @@ import Testing
 /// from four clients while a thousand injects (the debug protocol's RUN) and a hundred module
 /// reloads (the updater's update_module) land on them. Every message must be answered exactly
 /// once and in order, the counters must add up, and no answer may come from a half-patched
-/// pair of functions. The throughput during the storm is reported against a quiet run.
+/// pair of functions. Broken patches among them (injects that do not compile or raise, a module
+/// file that does not compile) are refused and change nothing. The throughput during the storm is
+/// reported against a quiet run (a printed figure, not asserted: it depends on the machine).
 @Suite struct StormTests {
     /// A worker: `hit` (a send) is answered with a send `ack, seq, a, b, c, d`, where (a, b) come
     /// from the pair of functions in `handles` (patched by inject) and (c, d) from the module
@@ -107,7 +109,7 @@ import Testing
         end)
         """
 
-    /// The controller: a quiet run, then the storm with the patches spread over it by progress;
+    /// The controller: a warm-up, a quiet run, then the storm with the patches spread over it by progress;
     /// logs `STORM key=value ...` with every figure, then `STORM DONE`.
     static let main = #"""
         local skynet = require "skynet"
@@ -174,9 +176,10 @@ import Testing
             for i = 1, CLIENTS do clients[i] = skynet.newservice("storm_client") end
             local per_pair = CLIENTS * WORKERS
 
-            -- The quiet run.
+            -- A warm-up (coroutine pools, tables at their working size), then the quiet run.
+            local warmup = run_load(clients, workers, 4096)
             local quiet, quiet_s = run_load(clients, workers, QUIET // per_pair)
-            local quiet_messages = (QUIET // per_pair) * per_pair
+            local before_storm = (4096 + QUIET // per_pair) * per_pair
 
             -- The storm: op k (1..INJECTS + RELOADS) starts once k/(ops+1) of 90% of the messages
             -- are answered; every (INJECTS // RELOADS + 1)-th op is a reload, the others injects
@@ -189,6 +192,7 @@ import Testing
             local installed = {}	-- worker -> the inject version it runs
             for i = 1, WORKERS do installed[i] = 0 end
             local bad_injects, bad_reloads = {}, {}
+            local failed_injects, failed_reloads = 0, 0	-- broken patches, refused as they should be
             local progress_at_last_op
             local patcher_done, patcher_waiter = false, nil
             local patch = [[
@@ -198,6 +202,28 @@ import Testing
                 h.left = function() return v end
                 h.right = function() return -v - 1 end
             ]]
+            -- Broken patches: one that does not compile, one that raises before it changes anything.
+            local broken_patches = {
+                "local h = _P.lua.handles\nh.left = = function() return -5 end",
+                "error('broken on purpose')\n_P.lua.handles.left = function() return -5 end",
+            }
+
+            local function reload(version)
+                write_pair(version)
+                local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")
+                local all = report:sub(1, 4) == "OK: "
+                for _, w in ipairs(workers) do
+                    local r = results[skynet.address(w)]
+                    all = all and r and r.result == true
+                end
+                return all, report
+            end
+
+            -- Every BROKEN_EVERY-th good inject is followed by a broken one on the same worker, and
+            -- every tenth good reload by a reload of a file that does not compile: each must be
+            -- refused and change nothing (the next good patch sees the version before it, and no
+            -- answer carries a broken version).
+            local BROKEN_EVERY = 20
             skynet.fork(function()
                 local injects, reloads = 0, 0
                 for k = 1, ops do
@@ -205,14 +231,20 @@ import Testing
                     if k % stride == 0 and reloads < RELOADS or injects == INJECTS then
                         reloads = reloads + 1
                         module_version = module_version + 1
-                        write_pair(module_version)
-                        local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")
-                        local all = report:sub(1, 4) == "OK: "
-                        for _, w in ipairs(workers) do
-                            local r = results[skynet.address(w)]
-                            all = all and r and r.result == true
-                        end
+                        local all, report = reload(module_version)
                         if not all then bad_reloads[#bad_reloads + 1] = report end
+                        if reloads % 10 == 0 then
+                            local f = assert(io.open(SERVICE_PATH .. "storm_pair.lua", "w"))
+                            f:write("return { left = function() return -7 end, right = \n")
+                            f:close()
+                            local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")
+                            local refused = report:sub(1, 8) == "FAILED: "
+                            for _, w in ipairs(workers) do
+                                refused = refused and results[skynet.address(w)].result == false
+                            end
+                            if refused then failed_reloads = failed_reloads + 1
+                            else bad_reloads[#bad_reloads + 1] = "broken reload: " .. report end
+                        end
                     else
                         injects = injects + 1
                         inject_version = inject_version + 1
@@ -222,6 +254,15 @@ import Testing
                             bad_injects[#bad_injects + 1] = tostring(ok) .. " " .. tostring(output)
                         end
                         installed[i] = inject_version
+                        if injects % BROKEN_EVERY == 0 then
+                            local source = broken_patches[injects // BROKEN_EVERY % 2 + 1]
+                            local ok, output = skynet.call(workers[i], "debug", "RUN", source, "storm_broken.lua")
+                            if ok == false and (output:find("unexpected symbol", 1, true) or output:find("broken on purpose", 1, true)) then
+                                failed_injects = failed_injects + 1
+                            else
+                                bad_injects[#bad_injects + 1] = "broken inject: " .. tostring(ok) .. " " .. tostring(output)
+                            end
+                        end
                     end
                 end
                 progress_at_last_op = progress
@@ -237,7 +278,7 @@ import Testing
             -- The counts.
             local sent, acked, disorder, torn, backwards = 0, 0, 0, 0, 0
             local seen_injects, seen_modules = {}, {}
-            for _, run in ipairs { quiet, storm } do
+            for _, run in ipairs { warmup, quiet, storm } do
                 for i = 1, CLIENTS do
                     local s = run[i]
                     sent, acked = sent + s.sent, acked + s.acked
@@ -258,15 +299,21 @@ import Testing
                 return n
             end
             skynet.error(string.format("STORM expected=%d sent=%d acked=%d served=%d disorder=%d torn=%d backwards=%d",
-                quiet_messages + storm_messages, sent, acked, served, disorder, torn, backwards))
+                before_storm + storm_messages, sent, acked, served, disorder, torn, backwards))
             skynet.error(string.format("STORM injects=%d reloads=%d bad_injects=%d bad_reloads=%d finals=%s",
                 inject_version, module_version, #bad_injects, #bad_reloads, tostring(finals_ok)))
+            local broken_served = 0
+            for _, set in ipairs { seen_injects, seen_modules } do
+                for v in pairs(set) do if v < 0 then broken_served = broken_served + 1 end end
+            end
+            skynet.error(string.format("STORM refused_injects=%d refused_reloads=%d broken_served=%d",
+                failed_injects, failed_reloads, broken_served))
             for _, b in ipairs(bad_injects) do skynet.error("STORM bad inject", b) end
             for _, b in ipairs(bad_reloads) do skynet.error("STORM bad reload", b) end
             skynet.error(string.format("STORM seen_injects=%d seen_modules=%d last_op_at=%d of %d",
                 count(seen_injects, 1), count(seen_modules, 1), progress_at_last_op, storm_messages))
             skynet.error(string.format("STORM quiet_messages=%d quiet_s=%.3f storm_messages=%d storm_s=%.3f",
-                quiet_messages, quiet_s, storm_messages, storm_s))
+                (QUIET // per_pair) * per_pair, quiet_s, storm_messages, storm_s))
             skynet.error("STORM DONE")
         end
         """#
@@ -303,7 +350,8 @@ import Testing
         #expect(bad.isEmpty, "\(bad.joined(separator: "\n"))")
 
         // Every message answered exactly once, in order, by a whole version of each pair.
-        let expected = String(messages + quiet)
+        let warmup = 4096 * 16  // 4,096 per client and worker before the quiet run
+        let expected = String(messages + quiet + warmup)
         #expect(f["expected"] == expected)
         #expect(f["sent"] == expected)
         #expect(f["acked"] == expected)
@@ -317,6 +365,10 @@ import Testing
         #expect(f["bad_injects"] == "0")
         #expect(f["bad_reloads"] == "0")
         #expect(f["finals"] == "true")
+        // The broken patches among them were refused and changed nothing.
+        #expect(f["refused_injects"] == String(injects / 20))
+        #expect(f["refused_reloads"] == String(reloads / 10))
+        #expect(f["broken_served"] == "0")
         let lastOp = Int(f["last_op_at"] ?? "") ?? Int.max
         #expect(lastOp < messages, "the last patch landed after the load ended")
         // The answers show the versions changing under load: most versions served some message.
@@ -326,10 +378,12 @@ import Testing
 
         let quietRate = Double(quiet) / (Double(f["quiet_s"] ?? "") ?? .nan)
         let stormRate = Double(messages) / (Double(f["storm_s"] ?? "") ?? .nan)
-        print(String(format: "StormTests: %d messages with %d injects and %d reloads in %@ s: %.0f messages/s; "
+        print(String(format: "StormTests: %d messages with %d injects and %d reloads (and %@ broken injects, "
+                     + "%@ broken reloads, all refused) in %@ s: %.0f messages/s; "
                      + "quiet run %d messages: %.0f messages/s; storm/quiet %.2f; versions seen in answers: "
                      + "%d of %d injects, %d of %d reloads",
-                     messages, injects, reloads, f["storm_s"] ?? "?", stormRate, quiet, quietRate,
+                     messages, injects, reloads, f["refused_injects"] ?? "?", f["refused_reloads"] ?? "?",
+                     f["storm_s"] ?? "?", stormRate, quiet, quietRate,
                      stormRate / quietRate, seenInjects, injects, seenModules, reloads))
     }
 }
