@@ -57,9 +57,12 @@ import Testing
               "drop_rates": { "common": 0, "rare": 0, "epic": 0, "legendary": 1 } }
             """
         try folder.write("config/game_values.json", edited)
-        let changed = try node.waitFor("the edited values", after: first.index) {
+        let firstChanged = try node.waitFor("the edited values", after: first.index) {
             $0.contains(Self.values(exp: 800, hp: 190, mp: 95))
         }
+        // (The reload may land in the middle of that line's 50 rolls: the next line is wholly after it.)
+        let changed = try node.waitFor("a whole round on the edited values", after: firstChanged.index) { $0.contains("values #") }
+        #expect(changed.line.contains(Self.values(exp: 800, hp: 190, mp: 95)), "\(changed.line)")
         #expect(changed.line.contains("legendary=50/50 max_level=120(integer)"), "\(changed.line)")
         #expect(node.lines.contains { $0.contains("游戏数值配置已更新") })
 
