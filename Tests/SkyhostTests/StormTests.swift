@@ -7,7 +7,8 @@ import Testing
 /// once and in order, the counters must add up, and no answer may come from a half-patched
 /// pair of functions. Broken patches among them (injects that do not compile or raise, a module
 /// file that does not compile) are refused and change nothing. The throughput during the storm is
-/// reported against a quiet run (a printed figure, not asserted: it depends on the machine).
+/// reported against quiet runs before and after (a printed figure, not asserted: it depends on
+/// the machine and on what else runs; `swift test --filter StormTests` gives it alone).
 @Suite struct StormTests {
     /// A worker: `hit` (a send) is answered with a send `ack, seq, a, b, c, d`, where (a, b) come
     /// from the pair of functions in `handles` (patched by inject) and (c, d) from the module
@@ -109,8 +110,8 @@ import Testing
         end)
         """
 
-    /// The controller: a warm-up, a quiet run, then the storm with the patches spread over it by progress;
-    /// logs `STORM key=value ...` with every figure, then `STORM DONE`.
+    /// The controller: a warm-up, a quiet run, the storm with the patches spread over it by progress,
+    /// another quiet run; logs `STORM key=value ...` with every figure, then `STORM DONE`.
     static let main = #"""
         local skynet = require "skynet"
         local TOTAL = tonumber(skynet.getenv "storm_messages")
@@ -179,7 +180,7 @@ import Testing
             -- A warm-up (coroutine pools, tables at their working size), then the quiet run.
             local warmup = run_load(clients, workers, 4096)
             local quiet, quiet_s = run_load(clients, workers, QUIET // per_pair)
-            local before_storm = (4096 + QUIET // per_pair) * per_pair
+            local others = (4096 + 2 * (QUIET // per_pair)) * per_pair	-- warm-up and quiet runs
 
             -- The storm: op k (1..INJECTS + RELOADS) starts once k/(ops+1) of 90% of the messages
             -- are answered; every (INJECTS // RELOADS + 1)-th op is a reload, the others injects
@@ -274,11 +275,14 @@ import Testing
                 patcher_waiter = coroutine.running()
                 skynet.wait(patcher_waiter)
             end
+            -- A second quiet run: the storm is compared with both (other tests of a parallel run
+            -- may share the machine with one and not the other).
+            local quiet2, quiet2_s = run_load(clients, workers, QUIET // per_pair)
 
             -- The counts.
             local sent, acked, disorder, torn, backwards = 0, 0, 0, 0, 0
             local seen_injects, seen_modules = {}, {}
-            for _, run in ipairs { warmup, quiet, storm } do
+            for _, run in ipairs { warmup, quiet, storm, quiet2 } do
                 for i = 1, CLIENTS do
                     local s = run[i]
                     sent, acked = sent + s.sent, acked + s.acked
@@ -299,7 +303,7 @@ import Testing
                 return n
             end
             skynet.error(string.format("STORM expected=%d sent=%d acked=%d served=%d disorder=%d torn=%d backwards=%d",
-                before_storm + storm_messages, sent, acked, served, disorder, torn, backwards))
+                others + storm_messages, sent, acked, served, disorder, torn, backwards))
             skynet.error(string.format("STORM injects=%d reloads=%d bad_injects=%d bad_reloads=%d finals=%s",
                 inject_version, module_version, #bad_injects, #bad_reloads, tostring(finals_ok)))
             local broken_served = 0
@@ -312,8 +316,8 @@ import Testing
             for _, b in ipairs(bad_reloads) do skynet.error("STORM bad reload", b) end
             skynet.error(string.format("STORM seen_injects=%d seen_modules=%d last_op_at=%d of %d",
                 count(seen_injects, 1), count(seen_modules, 1), progress_at_last_op, storm_messages))
-            skynet.error(string.format("STORM quiet_messages=%d quiet_s=%.3f storm_messages=%d storm_s=%.3f",
-                (QUIET // per_pair) * per_pair, quiet_s, storm_messages, storm_s))
+            skynet.error(string.format("STORM quiet_messages=%d quiet_s=%.3f quiet2_s=%.3f storm_messages=%d storm_s=%.3f",
+                (QUIET // per_pair) * per_pair, quiet_s, quiet2_s, storm_messages, storm_s))
             skynet.error("STORM DONE")
         end
         """#
@@ -350,8 +354,8 @@ import Testing
         #expect(bad.isEmpty, "\(bad.joined(separator: "\n"))")
 
         // Every message answered exactly once, in order, by a whole version of each pair.
-        let warmup = 4096 * 16  // 4,096 per client and worker before the quiet run
-        let expected = String(messages + quiet + warmup)
+        let warmup = 4096 * 16  // 4,096 per client and worker before the quiet runs
+        let expected = String(messages + 2 * quiet + warmup)
         #expect(f["expected"] == expected)
         #expect(f["sent"] == expected)
         #expect(f["acked"] == expected)
@@ -376,14 +380,15 @@ import Testing
         #expect(seenInjects > injects / 2, "only \(seenInjects) inject versions answered a message")
         #expect(seenModules > reloads / 2, "only \(seenModules) module versions answered a message")
 
-        let quietRate = Double(quiet) / (Double(f["quiet_s"] ?? "") ?? .nan)
+        let quietRates = ["quiet_s", "quiet2_s"].map { Double(quiet) / (Double(f[$0] ?? "") ?? .nan) }
+        let quietRate = (quietRates[0] + quietRates[1]) / 2
         let stormRate = Double(messages) / (Double(f["storm_s"] ?? "") ?? .nan)
         print(String(format: "StormTests: %d messages with %d injects and %d reloads (and %@ broken injects, "
                      + "%@ broken reloads, all refused) in %@ s: %.0f messages/s; "
-                     + "quiet run %d messages: %.0f messages/s; storm/quiet %.2f; versions seen in answers: "
+                     + "quiet runs of %d messages before and after: %.0f and %.0f messages/s; storm/quiet %.2f; versions seen in answers: "
                      + "%d of %d injects, %d of %d reloads",
                      messages, injects, reloads, f["refused_injects"] ?? "?", f["refused_reloads"] ?? "?",
-                     f["storm_s"] ?? "?", stormRate, quiet, quietRate,
+                     f["storm_s"] ?? "?", stormRate, quiet, quietRates[0], quietRates[1],
                      stormRate / quietRate, seenInjects, injects, seenModules, reloads))
     }
 }
