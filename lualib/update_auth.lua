@@ -22,8 +22,9 @@
 --   UpdateAuth.announce()                 logs, once per node, whether updates need a token
 --
 -- The key: the environment variable SKYHOST_UPDATE_KEY, else the node's config `update_key`;
--- empty means none. (The environment first, so that `setenv update_key` cannot replace it.) The audit log: the config `audit_log`, else "audit.log" in the config's
--- `logpath` (Skynet's folder for service logs; default "."). One line per decision:
+-- empty means none (the environment first, so that `setenv update_key` cannot replace it). The
+-- audit log: the config `audit_log`, else "audit.log" in the config's `logpath` (Skynet's folder
+-- for service logs; default "."). One line per decision:
 --   2024-05-01 12:00:00 +0800<TAB>who=alice<TAB>what=console inject :0000000a fix.lua<TAB>result=accepted<TAB>by=:00000009 debug_console
 -- also written to the node log as "update audit: ...". Without a key, nothing is written (to
 -- either) unless `audit_log` is configured.
