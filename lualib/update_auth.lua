@@ -22,9 +22,10 @@
 --   UpdateAuth.enabled()                  -> whether the node has an update key
 --   UpdateAuth.announce()                 logs, once per node, whether updates need a token
 --
--- The key: the node's config `update_key`, else the environment variable SKYHOST_UPDATE_KEY;
--- empty means none. The audit log: the config `audit_log`, else "audit.log" in the config's
--- `logpath` (Skynet's folder for service logs; default "."). One line per decision:
+-- The key: the environment variable SKYHOST_UPDATE_KEY, else the node's config `update_key`;
+-- empty means none (the environment first, so that `setenv update_key` cannot replace it). The
+-- audit log: the config `audit_log`, else "audit.log" in the config's `logpath` (Skynet's folder
+-- for service logs; default "."). One line per decision:
 --   2024-05-01 12:00:00 +0800<TAB>who=alice<TAB>what=console inject :0000000a fix.lua<TAB>result=accepted<TAB>by=:00000009 debug_console
 -- also written to the node log as "update audit: ...". Without a key, nothing is written (to
 -- either) unless `audit_log` is configured.
@@ -53,11 +54,13 @@ local TOKEN_LIMIT = 512     -- longest token looked at
 
 local UpdateAuth = {}
 
--- The node's update key, or nil.
+-- The node's update key, or nil. The environment's comes first: it cannot be changed from inside
+-- the node, while a config key that is not set can be added at run time (skynet.setenv, the
+-- console's `setenv update_key ...`) and would replace it.
 local function auth_key()
-	local key = skynet.getenv("update_key")
+	local key = os.getenv("SKYHOST_UPDATE_KEY")
 	if key == nil or key == "" then
-		key = os.getenv("SKYHOST_UPDATE_KEY")
+		key = skynet.getenv("update_key")
 	end
 	if key == "" then
 		return nil

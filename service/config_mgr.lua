@@ -73,7 +73,8 @@ local function parse(content)
 		return nil, (tostring(data):gsub("^[^\n]-%.lua:%d+: ", "", 1))
 	end
 	if type(data) ~= "table" then
-		return nil, "the top level is a " .. type(data) .. ", not an object or an array"
+		local what = data == cjson.null and "null" or "a " .. type(data)
+		return nil, "the top level is " .. what .. ", not an object or an array"
 	end
 	return data
 end

@@ -277,6 +277,12 @@ skynet.start(function()
 	UpdateAuth.announce()	-- update authorisation (issue 5): whether updates need a token
 	local listen_id, bound_ip, bound_port = socket.listen(ip, port)
 	skynet.error("Start debug console at " .. bound_ip .. ":" .. bound_port)
+	-- (issue 9) Off this machine and without an update key, anyone who connects can inject code.
+	local loopback = bound_ip:match("^127%.") or bound_ip == "::1" or bound_ip == "localhost"
+	if not loopback and not UpdateAuth.enabled() then
+		skynet.error(string.format("debug_console: listening on %s:%s without an update key: anyone "
+			.. "who can reach this port can change code; set update_key", bound_ip, bound_port))
+	end
 	socket.start(listen_id, function(id, addr)
 		local function print(...)
 			local t = table.pack(...)

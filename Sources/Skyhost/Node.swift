@@ -126,6 +126,8 @@ public final class Node: @unchecked Sendable {
             for m in service.mailbox.close() { m.release() }
             service.closeBody()
         }
+        // The Swift API's endpoint service holds the node: let both go.
+        endpoint.withLock { $0 = nil }
         stateLock.withLock {
             phase = .stopped
             stateLock.broadcast()
@@ -267,6 +269,9 @@ public final class Node: @unchecked Sendable {
         var handoffs = 0
         while let service = current {
             let more = run(service, batch: &batch, activity: activity)
+            // Stopping: leave the service (shutdown closes it), even if it has more to do -- a
+            // service that keeps sending itself messages would otherwise keep the worker for ever.
+            if scheduler.stopRequested { break }
             if var readied = activity.takeNext() {
                 if more { scheduler.schedule(service) }
                 handoffs += 1

@@ -14,6 +14,8 @@ final class Scheduler: @unchecked Sendable {
     private var count = 0
     private var sleeping = 0
     private var stopped = false
+    /// `stopped`, readable without the lock: a worker checks it after every batch.
+    private let stopFlag = Atomic<Bool>(false)
     /// Workers looking for work without sleeping; a push wakes a sleeper only when none spins.
     private let spinning = Atomic<Int>(0)
     private let queued = Atomic<Int>(0)
@@ -32,6 +34,12 @@ final class Scheduler: @unchecked Sendable {
     /// Puts a service whose mailbox just became non-idle into the ready queue.
     func schedule(_ service: Service) {
         lock.lock()
+        if stopped {
+            // The node is shutting down and closes every service itself; one kept here would
+            // keep its node alive (the node holds this queue).
+            lock.unlock()
+            return
+        }
         if count == ready.count { grow() }
         ready[(head + count) & (ready.count - 1)] = service
         count += 1
@@ -110,6 +118,9 @@ final class Scheduler: @unchecked Sendable {
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
+    /// True once `stop()` was called: a worker drops the service it runs and returns.
+    var stopRequested: Bool { stopFlag.load(ordering: .acquiring) }
+
     /// Starts one worker per activity, running `body(index)` (which loops on `next(for:)`).
     func start(workers: [WorkerActivity], body: @escaping @Sendable (Int) -> Void) {
         activities = workers
@@ -118,11 +129,16 @@ final class Scheduler: @unchecked Sendable {
         }
     }
 
-    /// Stops the workers after their current batch and waits for them.
+    /// Stops the workers after their current batch and waits for them, then lets go of the
+    /// services still waiting (in the queue or a worker's slot): they hold the node, which
+    /// holds the scheduler, and the node's shutdown closes them all anyway.
     func stop() {
         lock.withLock { stopped = true }
+        stopFlag.store(true, ordering: .releasing)
         lock.broadcast()
         for t in threads { t.join() }
         threads.removeAll()
+        lock.withLock { while takeLocked() != nil {} }
+        for activity in activities { _ = activity.takeNext() }
     }
 }

@@ -82,6 +82,29 @@ import Testing
         #expect(result.stderr.contains("bad.config:2"))
     }
 
+    @Test func brokenConfigsFailWithTheReasonAndNoTraceback() throws {
+        let folder = try ServiceFolder([
+            "loop.config": "include 'again.config'\n",
+            "again.config": "include 'loop.config'\n",
+            "value.config": "start = { 'main' }\n",
+            "missing.config": "thread = 1\ninclude 'nothere.config'\n",
+        ])
+        try Data([0x9a, 0x00, 0xff, 0x10, 0x41, 0x0a, 0xfe]).write(to: URL(fileURLWithPath: folder.path + "/binary.config"))
+        let cases = [
+            "loop.config": "recursive include: loop.config includes ./again.config includes ./loop.config",
+            "binary.config": "binary.config:1: ",
+            "value.config": "config value start is a table (only strings, numbers and booleans)",
+            "missing.config": "cannot open ./nothere.config: ./nothere.config: No such file or directory",
+        ]
+        for (file, reason) in cases {
+            let result = try run([file], in: folder.path)
+            #expect(result.status != 0, "\(file)")
+            #expect(result.stderr.contains("bad config: " + reason), "\(file): \(result.stderr)")
+            #expect(!result.stderr.contains("traceback"), "\(file): \(result.stderr)")
+            #expect(result.stdout.isEmpty, "\(file): nothing started")
+        }
+    }
+
     @Test func missingStartServiceFailsBeforeStarting() throws {
         let folder = try ServiceFolder(["other.lua": "return"])
         let result = try run(["--path", folder.path, "--start", "nothere"])

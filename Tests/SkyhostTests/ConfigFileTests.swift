@@ -68,4 +68,68 @@ import Testing
             "\(error)".contains("nothere.config")
         }
     }
+
+    // MARK: - Broken files (issue 9): a clear reason, naming the file, and no traceback
+
+    /// The reason a config in `files` (read from its first file, `node.config`) is refused.
+    static func refusal(_ files: [String: String], _ binary: [UInt8]? = nil) throws -> String {
+        let folder = try ServiceFolder(files)
+        if let binary {
+            try Data(binary).write(to: URL(fileURLWithPath: folder.path + "/node.config"))
+        }
+        do {
+            _ = try NodeConfiguration(contentsOfFile: folder.path + "/node.config", processEnvironment: [:])
+        } catch let NodeError.badConfig(why) {
+            return why.replacingOccurrences(of: folder.path + "/", with: "")
+        }
+        Issue.record("the config was accepted")
+        return ""
+    }
+
+    @Test func binaryGarbageIsRefusedWithTheFileName() throws {
+        var garbage: [UInt8] = []
+        var seed: UInt64 = 9
+        for _ in 0..<4096 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let byte = UInt8(truncatingIfNeeded: seed >> 56)
+            garbage.append(byte == UInt8(ascii: "$") ? 0 : byte)  // ($NAME would be an unset variable)
+        }
+        garbage[0] = 0x9a
+        let why = try Self.refusal([:], garbage)
+        // (Lua shortens a long path to "...": the reason ends with the file's name and line)
+        #expect(why.contains("node.config:1: unexpected symbol near "), "\(why)")
+        #expect(!why.contains("traceback"), "\(why)")
+        // A compiled Lua chunk is not a config either.
+        let compiled = try Self.refusal([:], Array("\u{1b}Lua\u{54}\u{00}".utf8))
+        #expect(compiled == "node.config: attempt to load a binary chunk (mode is 't')")
+    }
+
+    @Test func recursiveIncludeIsNamedNotAStackOverflow() throws {
+        #expect(try Self.refusal(["node.config": "include 'node.config'\n"])
+                == "recursive include: node.config includes node.config")
+        #expect(try Self.refusal([
+            "node.config": "thread = 2\ninclude 'sub/a.config'\n",
+            "sub/a.config": "include '../sub/b.config'\n",
+            "sub/b.config": "include './a.config'\n",
+        ]) == "recursive include: sub/a.config includes sub/../sub/b.config includes sub/../sub/./a.config")
+        // Deep but not circular: a limit, not a crash.
+        var files: [String: String] = ["node.config": "include 'c1.config'\n"]
+        for i in 1...40 { files["c\(i).config"] = "include 'c\(i + 1).config'\n" }
+        files["c41.config"] = "start = 'main'\n"
+        #expect(try Self.refusal(files).hasPrefix("include nested more than 32 deep at "))
+    }
+
+    @Test func valuesThatAreNotStringsNumbersOrBooleansAreRefused() throws {
+        #expect(try Self.refusal(["node.config": "start = function() end\n"])
+                == "config value start is a function (only strings, numbers and booleans)")
+        #expect(try Self.refusal(["node.config": "_ENV[1] = 'x'\n"]) == "config key 1 is not a string")
+        #expect(try Self.refusal(["node.config": "include(42)\n"]) == "include needs a file name (in node.config)")
+        #expect(try Self.refusal(["node.config": "include 'sub'\n", "sub/x.config": ""])
+                == "cannot read sub: Is a directory")
+        // Code that fails while it runs: the reason with its line.
+        #expect(try Self.refusal(["node.config": "thread = 2\nstart = nothing.here\n"])
+            .hasSuffix("node.config:2: attempt to index a nil value (global 'nothing')"))
+        #expect(try Self.refusal(["node.config": "x = '$SKYHOST_SURELY_UNSET'\n"])
+                == "node.config: environment variable $SKYHOST_SURELY_UNSET is not set")
+    }
 }

@@ -57,9 +57,12 @@ import Testing
               "drop_rates": { "common": 0, "rare": 0, "epic": 0, "legendary": 1 } }
             """
         try folder.write("config/game_values.json", edited)
-        let changed = try node.waitFor("the edited values", after: first.index) {
+        let firstChanged = try node.waitFor("the edited values", after: first.index) {
             $0.contains(Self.values(exp: 800, hp: 190, mp: 95))
         }
+        // (The reload may land in the middle of that line's 50 rolls: the next line is wholly after it.)
+        let changed = try node.waitFor("a whole round on the edited values", after: firstChanged.index) { $0.contains("values #") }
+        #expect(changed.line.contains(Self.values(exp: 800, hp: 190, mp: 95)), "\(changed.line)")
         #expect(changed.line.contains("legendary=50/50 max_level=120(integer)"), "\(changed.line)")
         #expect(node.lines.contains { $0.contains("游戏数值配置已更新") })
 
@@ -164,6 +167,55 @@ import Testing
         #expect(saved.contains("\"level\":5"), "\(saved)")
         #expect(try await node.node.call(".config_mgr", "reload_all") == [["values"]])
         #expect(try await node.node.call(".config_mgr", "get_item", "values", "level") == [.integer(5)])
+    }
+
+    /// Files that are not JSON, or not a JSON object or array (issue 9): `load`, `reload_all` and
+    /// the once-a-second check all refuse them with the reason, and the old config keeps serving
+    /// (and reloads once the file is good again).
+    @Test func filesThatAreNotJSONAreRefusedAndTheOldConfigKept() async throws {
+        let node = try TestNode([
+            "values.json": #"{ "level": 1, "name": "first" }"#,
+            "main.lua": """
+                local skynet = require "skynet"
+                skynet.start(function()
+                    local cm = skynet.uniqueservice("config_mgr")
+                    assert(skynet.call(cm, "lua", "load", "values", SERVICE_PATH .. "values.json"))
+                    print("ready")
+                end)
+                """,
+        ])
+        _ = try node.output.waitForPrint { $0 == "ready" }
+        let path = node.folder.path + "/values.json"
+        var garbage: [UInt8] = []
+        var r = PackFuzzTests.Random(state: 77)
+        for _ in 0..<3000 { garbage.append(r.byte()) }
+        let bad: [(String, [UInt8], String)] = [
+            ("binary garbage", garbage, "JSON 解析失败: "),
+            ("empty", [], "JSON 解析失败: "),
+            ("a number", Array("42".utf8), "JSON 解析失败: the top level is a number, not an object or an array"),
+            ("a string", Array(#""level""#.utf8), "JSON 解析失败: the top level is a string, not an object or an array"),
+            ("null", Array("null".utf8), "JSON 解析失败: the top level is null, not an object or an array"),
+            ("trailing garbage", Array(#"{ "level": 9 } and more"#.utf8), "JSON 解析失败: "),
+            ("nested 100000 deep", Array(String(repeating: "[", count: 100_000).utf8), "JSON 解析失败: "),
+            ("a Lua table", Array("return { level = 9 }".utf8), "JSON 解析失败: "),
+            ("UTF-16", [0xff, 0xfe] + Array(#"{"level":9}"#.utf16.flatMap { [UInt8($0), 0] }), "JSON 解析失败: "),
+        ]
+        for (name, bytes, reason) in bad {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let load = try await node.node.call(".config_mgr", "load", "values", .string(path))
+            #expect(load.first == false, "\(name)")
+            let why = load.dropFirst().first?.stringValue ?? ""
+            #expect(why.hasPrefix(reason) && why.count > "JSON 解析失败: ".count, "\(name): \(why)")
+            #expect(!why.contains("stack traceback"), "\(name): \(why)")
+            #expect(try await node.node.call(".config_mgr", "reload_all") == [[:]], "\(name)")
+            #expect(try await node.node.call(".config_mgr", "check_update") == [[:]], "\(name)")
+            #expect(try await node.node.call(".config_mgr", "get_item", "values", "level") == [1], "\(name)")
+            #expect(try await node.node.call(".config_mgr", "get_item", "values", "name") == ["first"], "\(name)")
+        }
+        // Good again: picked up (reload_all, since the once-a-second check may get there first).
+        try node.folder.write("values.json", #"{ "level": 2, "name": "second" }"#)
+        #expect(try await node.node.call(".config_mgr", "reload_all") == [["values"]])
+        #expect(try await node.node.call(".config_mgr", "get_item", "values", "level") == [2])
     }
 
     /// version_mgr keeps versions and their history in ./config/version.json across restarts.

@@ -56,6 +56,43 @@ import Testing
         #expect(node.node.wait() == 0)
     }
 
+    /// A node that was shut down is freed, with its services, Lua states and code cache: an
+    /// embedding host that starts and stops nodes does not leak them, and shutdown returns while
+    /// services are busy. (Found by LeakSanitizer:
+    /// the Swift API's endpoint service, and the services still waiting to run when the workers
+    /// stopped -- or scheduled after, as by the close of a console connection -- kept their node
+    /// alive.)
+    @Test func aNodeThatWasShutDownIsFreed() async throws {
+        weak var weakNode: Node?
+        do {
+            // Six services that keep sending themselves messages: some are always waiting to run.
+            let (node, port) = try ConsoleTests.consoleNode([
+                "busy.lua": """
+                    local skynet = require "skynet"
+                    skynet.start(function()
+                        skynet.dispatch("lua", function() skynet.send(skynet.self(), "lua", "again") end)
+                        skynet.send(skynet.self(), "lua", "again")
+                    end)
+                    """,
+            ], services: Array(repeating: "busy", count: 6))
+            weakNode = node.node
+            #expect(try await node.node.call(":0000000a", "foo") == ["foo"])  // the Swift API's endpoint
+            _ = try node.node.register(name: ".swift_echo") { $0.arguments }  // a service in Swift
+            let console = try ConsoleSession(port: port)  // open while the node shuts down
+            #expect(try console.run("list").hasSuffix("<CMD OK>"))
+            // Shutdown returns although services are busy (it used to wait for ever for a worker
+            // running a service that kept sending itself messages).
+            let done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread { [weak stopping = node.node] in
+                stopping?.shutdown()
+                done.signal()
+            }
+            #expect(done.wait(timeout: .now() + 10) == .success, "shutdown did not return")
+            withExtendedLifetime(console) {}
+        }
+        #expect(weakNode == nil)
+    }
+
     @Test func handlesCarryTheHarborId() throws {
         let node = try TestNode(["main.lua": """
             local skynet = require "skynet"

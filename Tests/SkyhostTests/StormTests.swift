@@ -5,7 +5,10 @@ import Testing
 /// from four clients while a thousand injects (the debug protocol's RUN) and a hundred module
 /// reloads (the updater's update_module) land on them. Every message must be answered exactly
 /// once and in order, the counters must add up, and no answer may come from a half-patched
-/// pair of functions. The throughput during the storm is reported against a quiet run.
+/// pair of functions. Broken patches among them (injects that do not compile or raise, a module
+/// file that does not compile) are refused and change nothing. The throughput during the storm is
+/// reported against quiet runs before and after (a printed figure, not asserted: it depends on
+/// the machine and on what else runs; `swift test --filter StormTests` gives it alone).
 @Suite struct StormTests {
     /// A worker: `hit` (a send) is answered with a send `ack, seq, a, b, c, d`, where (a, b) come
     /// from the pair of functions in `handles` (patched by inject) and (c, d) from the module
@@ -107,8 +110,8 @@ import Testing
         end)
         """
 
-    /// The controller: a quiet run, then the storm with the patches spread over it by progress;
-    /// logs `STORM key=value ...` with every figure, then `STORM DONE`.
+    /// The controller: a warm-up, a quiet run, the storm with the patches spread over it by progress,
+    /// another quiet run; logs `STORM key=value ...` with every figure, then `STORM DONE`.
     static let main = #"""
         local skynet = require "skynet"
         local TOTAL = tonumber(skynet.getenv "storm_messages")
@@ -174,9 +177,10 @@ import Testing
             for i = 1, CLIENTS do clients[i] = skynet.newservice("storm_client") end
             local per_pair = CLIENTS * WORKERS
 
-            -- The quiet run.
+            -- A warm-up (coroutine pools, tables at their working size), then the quiet run.
+            local warmup = run_load(clients, workers, 4096)
             local quiet, quiet_s = run_load(clients, workers, QUIET // per_pair)
-            local quiet_messages = (QUIET // per_pair) * per_pair
+            local others = (4096 + 2 * (QUIET // per_pair)) * per_pair	-- warm-up and quiet runs
 
             -- The storm: op k (1..INJECTS + RELOADS) starts once k/(ops+1) of 90% of the messages
             -- are answered; every (INJECTS // RELOADS + 1)-th op is a reload, the others injects
@@ -189,6 +193,7 @@ import Testing
             local installed = {}	-- worker -> the inject version it runs
             for i = 1, WORKERS do installed[i] = 0 end
             local bad_injects, bad_reloads = {}, {}
+            local failed_injects, failed_reloads = 0, 0	-- broken patches, refused as they should be
             local progress_at_last_op
             local patcher_done, patcher_waiter = false, nil
             local patch = [[
@@ -198,6 +203,28 @@ import Testing
                 h.left = function() return v end
                 h.right = function() return -v - 1 end
             ]]
+            -- Broken patches: one that does not compile, one that raises before it changes anything.
+            local broken_patches = {
+                "local h = _P.lua.handles\nh.left = = function() return -5 end",
+                "error('broken on purpose')\n_P.lua.handles.left = function() return -5 end",
+            }
+
+            local function reload(version)
+                write_pair(version)
+                local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")
+                local all = report:sub(1, 4) == "OK: "
+                for _, w in ipairs(workers) do
+                    local r = results[skynet.address(w)]
+                    all = all and r and r.result == true
+                end
+                return all, report
+            end
+
+            -- Every BROKEN_EVERY-th good inject is followed by a broken one on the same worker, and
+            -- every tenth good reload by a reload of a file that does not compile: each must be
+            -- refused and change nothing (the next good patch sees the version before it, and no
+            -- answer carries a broken version).
+            local BROKEN_EVERY = 20
             skynet.fork(function()
                 local injects, reloads = 0, 0
                 for k = 1, ops do
@@ -205,14 +232,20 @@ import Testing
                     if k % stride == 0 and reloads < RELOADS or injects == INJECTS then
                         reloads = reloads + 1
                         module_version = module_version + 1
-                        write_pair(module_version)
-                        local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")
-                        local all = report:sub(1, 4) == "OK: "
-                        for _, w in ipairs(workers) do
-                            local r = results[skynet.address(w)]
-                            all = all and r and r.result == true
-                        end
+                        local all, report = reload(module_version)
                         if not all then bad_reloads[#bad_reloads + 1] = report end
+                        if reloads % 10 == 0 then
+                            local f = assert(io.open(SERVICE_PATH .. "storm_pair.lua", "w"))
+                            f:write("return { left = function() return -7 end, right = \n")
+                            f:close()
+                            local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")
+                            local refused = report:sub(1, 8) == "FAILED: "
+                            for _, w in ipairs(workers) do
+                                refused = refused and results[skynet.address(w)].result == false
+                            end
+                            if refused then failed_reloads = failed_reloads + 1
+                            else bad_reloads[#bad_reloads + 1] = "broken reload: " .. report end
+                        end
                     else
                         injects = injects + 1
                         inject_version = inject_version + 1
@@ -222,6 +255,15 @@ import Testing
                             bad_injects[#bad_injects + 1] = tostring(ok) .. " " .. tostring(output)
                         end
                         installed[i] = inject_version
+                        if injects % BROKEN_EVERY == 0 then
+                            local source = broken_patches[injects // BROKEN_EVERY % 2 + 1]
+                            local ok, output = skynet.call(workers[i], "debug", "RUN", source, "storm_broken.lua")
+                            if ok == false and (output:find("unexpected symbol", 1, true) or output:find("broken on purpose", 1, true)) then
+                                failed_injects = failed_injects + 1
+                            else
+                                bad_injects[#bad_injects + 1] = "broken inject: " .. tostring(ok) .. " " .. tostring(output)
+                            end
+                        end
                     end
                 end
                 progress_at_last_op = progress
@@ -233,11 +275,14 @@ import Testing
                 patcher_waiter = coroutine.running()
                 skynet.wait(patcher_waiter)
             end
+            -- A second quiet run: the storm is compared with both (other tests of a parallel run
+            -- may share the machine with one and not the other).
+            local quiet2, quiet2_s = run_load(clients, workers, QUIET // per_pair)
 
             -- The counts.
             local sent, acked, disorder, torn, backwards = 0, 0, 0, 0, 0
             local seen_injects, seen_modules = {}, {}
-            for _, run in ipairs { quiet, storm } do
+            for _, run in ipairs { warmup, quiet, storm, quiet2 } do
                 for i = 1, CLIENTS do
                     local s = run[i]
                     sent, acked = sent + s.sent, acked + s.acked
@@ -258,15 +303,21 @@ import Testing
                 return n
             end
             skynet.error(string.format("STORM expected=%d sent=%d acked=%d served=%d disorder=%d torn=%d backwards=%d",
-                quiet_messages + storm_messages, sent, acked, served, disorder, torn, backwards))
+                others + storm_messages, sent, acked, served, disorder, torn, backwards))
             skynet.error(string.format("STORM injects=%d reloads=%d bad_injects=%d bad_reloads=%d finals=%s",
                 inject_version, module_version, #bad_injects, #bad_reloads, tostring(finals_ok)))
+            local broken_served = 0
+            for _, set in ipairs { seen_injects, seen_modules } do
+                for v in pairs(set) do if v < 0 then broken_served = broken_served + 1 end end
+            end
+            skynet.error(string.format("STORM refused_injects=%d refused_reloads=%d broken_served=%d",
+                failed_injects, failed_reloads, broken_served))
             for _, b in ipairs(bad_injects) do skynet.error("STORM bad inject", b) end
             for _, b in ipairs(bad_reloads) do skynet.error("STORM bad reload", b) end
             skynet.error(string.format("STORM seen_injects=%d seen_modules=%d last_op_at=%d of %d",
                 count(seen_injects, 1), count(seen_modules, 1), progress_at_last_op, storm_messages))
-            skynet.error(string.format("STORM quiet_messages=%d quiet_s=%.3f storm_messages=%d storm_s=%.3f",
-                quiet_messages, quiet_s, storm_messages, storm_s))
+            skynet.error(string.format("STORM quiet_messages=%d quiet_s=%.3f quiet2_s=%.3f storm_messages=%d storm_s=%.3f",
+                (QUIET // per_pair) * per_pair, quiet_s, quiet2_s, storm_messages, storm_s))
             skynet.error("STORM DONE")
         end
         """#
@@ -303,7 +354,8 @@ import Testing
         #expect(bad.isEmpty, "\(bad.joined(separator: "\n"))")
 
         // Every message answered exactly once, in order, by a whole version of each pair.
-        let expected = String(messages + quiet)
+        let warmup = 4096 * 16  // 4,096 per client and worker before the quiet runs
+        let expected = String(messages + 2 * quiet + warmup)
         #expect(f["expected"] == expected)
         #expect(f["sent"] == expected)
         #expect(f["acked"] == expected)
@@ -317,6 +369,10 @@ import Testing
         #expect(f["bad_injects"] == "0")
         #expect(f["bad_reloads"] == "0")
         #expect(f["finals"] == "true")
+        // The broken patches among them were refused and changed nothing.
+        #expect(f["refused_injects"] == String(injects / 20))
+        #expect(f["refused_reloads"] == String(reloads / 10))
+        #expect(f["broken_served"] == "0")
         let lastOp = Int(f["last_op_at"] ?? "") ?? Int.max
         #expect(lastOp < messages, "the last patch landed after the load ended")
         // The answers show the versions changing under load: most versions served some message.
@@ -324,12 +380,15 @@ import Testing
         #expect(seenInjects > injects / 2, "only \(seenInjects) inject versions answered a message")
         #expect(seenModules > reloads / 2, "only \(seenModules) module versions answered a message")
 
-        let quietRate = Double(quiet) / (Double(f["quiet_s"] ?? "") ?? .nan)
+        let quietRates = ["quiet_s", "quiet2_s"].map { Double(quiet) / (Double(f[$0] ?? "") ?? .nan) }
+        let quietRate = (quietRates[0] + quietRates[1]) / 2
         let stormRate = Double(messages) / (Double(f["storm_s"] ?? "") ?? .nan)
-        print(String(format: "StormTests: %d messages with %d injects and %d reloads in %@ s: %.0f messages/s; "
-                     + "quiet run %d messages: %.0f messages/s; storm/quiet %.2f; versions seen in answers: "
+        print(String(format: "StormTests: %d messages with %d injects and %d reloads (and %@ broken injects, "
+                     + "%@ broken reloads, all refused) in %@ s: %.0f messages/s; "
+                     + "quiet runs of %d messages before and after: %.0f and %.0f messages/s; storm/quiet %.2f; versions seen in answers: "
                      + "%d of %d injects, %d of %d reloads",
-                     messages, injects, reloads, f["storm_s"] ?? "?", stormRate, quiet, quietRate,
+                     messages, injects, reloads, f["refused_injects"] ?? "?", f["refused_reloads"] ?? "?",
+                     f["storm_s"] ?? "?", stormRate, quiet, quietRates[0], quietRates[1],
                      stormRate / quietRate, seenInjects, injects, seenModules, reloads))
     }
 }

@@ -322,6 +322,127 @@ import Testing
         #expect(!node.output.log.contains { $0.contains("update audit") })
     }
 
+    // MARK: The console off this machine (issue 9)
+
+    /// A node whose console (:09) listens on `ip`, port chosen by the system, with the updater
+    /// (:0a), config_mgr (:0b) and version_mgr (:0c); main prints "TOKEN token" (with a key) and
+    /// "ready". Returns the node and the console's port.
+    static func exposedConsole(_ ip: String, key: String?) throws -> (TestNode, UInt16) {
+        var environment = ["version_file": NSTemporaryDirectory() + "skyhost-versions-" + UUID().uuidString + ".json",
+                           "audit_log": NSTemporaryDirectory() + "skyhost-audit-" + UUID().uuidString + ".log"]
+        if let key { environment["update_key"] = key }
+        let node = try TestNode(["main.lua": """
+            local skynet = require "skynet"
+            local UpdateAuth = require "update_auth"
+            skynet.start(function()
+                skynet.newservice("debug_console", "\(ip)", "0")
+                skynet.newservice("updater")
+                skynet.uniqueservice("config_mgr")
+                skynet.uniqueservice("version_mgr")
+                if UpdateAuth.enabled() then print("TOKEN " .. UpdateAuth.generate_token("alice")) end
+                print("ready")
+            end)
+            """], environment: environment)
+        _ = try node.output.waitForPrint { $0 == "ready" }
+        let line = try node.output.waitForLog(containing: "Start debug console at \(ip):")
+        let port = try #require(line.split(separator: ":").last.flatMap { UInt16($0) })
+        return (node, port)
+    }
+
+    static let listList = """
+        :00000004\tsnlua cdummy
+        :00000006\tsnlua datacenterd
+        :00000007\tsnlua service_mgr
+        :00000008\tsnlua main
+        :00000009\tsnlua debug_console %@ 0
+        :0000000a\tsnlua updater
+        :0000000b\tsnlua config_mgr
+        :0000000c\tsnlua version_mgr
+        <CMD OK>
+        """
+
+    @Test func aConsoleOffThisMachineWithoutAKeyIsAnnounced() throws {
+        let warning = "without an update key: anyone who can reach this port can change code; set update_key"
+        // Every address, no key: the warning, with the address and port, once.
+        let (open, port) = try Self.exposedConsole("0.0.0.0", key: nil)
+        #expect(open.output.log.filter { $0.contains(warning) }
+                == ["[:00000009] debug_console: listening on 0.0.0.0:\(port) \(warning)"])
+        #expect(try ConsoleClient.run(port: port, lines: ["list"])
+                == "Welcome to skynet console\n" + String(format: Self.listList, "0.0.0.0") + "\n")
+        // With a key, or on the loopback address: no warning.
+        let (keyed, _) = try Self.exposedConsole("0.0.0.0", key: "test-key-" + UUID().uuidString)
+        try keyed.output.waitForLog(containing: "update authorisation: ON")
+        #expect(!keyed.output.log.contains { $0.contains(warning) })
+        let (local, _) = try Self.exposedConsole("127.0.0.1", key: nil)
+        #expect(!local.output.log.contains { $0.contains(warning) })
+    }
+
+    /// The update services' commands that change something, in every form of `call`, need a
+    /// token; those that read do not; the key cannot be replaced from the console.
+    @Test func everyChangingCallToTheUpdateServicesNeedsAToken() throws {
+        let (node, port) = try Self.exposedConsole("0.0.0.0", key: "test-key-" + UUID().uuidString)
+        let token = try #require(node.output.stdout.first { $0.hasPrefix("TOKEN ") }?.dropFirst(6))
+        let required = "update refused: a token is required on this node (--token OPERATOR:TIMESTAMP:SIGNATURE)\n<CMD Error>"
+        let answers = Self.answers(try ConsoleClient.run(port: port, lines: [
+            "call .updater lua update_module anything",
+            "call .updater lua run_script /no/such/script.lua",
+            "call .updater \"update_module\", \"anything\"",
+            "call :0a lua update_service anything",
+            "call .config_mgr lua load values /no/such/values.json",
+            "call .version_mgr lua set_version server 2.0",
+            "call .version_mgr \"set_version\", \"server\", \"2.0\"",
+            "call .version_mgr lua get_version server",
+            "setenv update_key mine",
+            "call .version_mgr lua set_version server 2.0 --token \(token)",
+            "call .version_mgr lua get_version server",
+        ]))
+        #expect(answers.count == 11)
+        guard answers.count == 11 else { return }
+        for i in 0...6 { #expect(answers[i] == required, "line \(i + 1)") }
+        #expect(answers[7] == "1\t1.0.0\nn\t1\n<CMD OK>", "a read needs no token")
+        #expect(answers[8].hasPrefix("Can't setenv exist key : update_key"), "\(answers[8])")
+        #expect(answers[9] == "1\ttrue\nn\t1\n<CMD OK>")
+        #expect(answers[10] == "1\t2.0\nn\t1\n<CMD OK>")
+    }
+
+    /// A key given in the environment (SKYHOST_UPDATE_KEY) cannot be replaced from inside the
+    /// node: `setenv update_key ...` (which the console allows when the config has no such key)
+    /// adds a config value, and the environment's key still decides. Run as a process of its own,
+    /// since the environment variable is the process's.
+    @Test func aKeyFromTheEnvironmentCannotBeReplacedWithSetenv() throws {
+        let folder = try ServiceFolder(["main.lua": """
+            local skynet = require "skynet"
+            require "skynet.manager"
+            local crypt = require "skynet.crypt"
+            local UpdateAuth = require "update_auth"
+            local function token(key)
+                local ts = tostring(os.time())
+                return "mallory:" .. ts .. ":" .. crypt.base64encode(crypt.hmac_sha1(key, "mallory:" .. ts))
+            end
+            skynet.start(function()
+                print("setenv", pcall(skynet.setenv, "update_key", "chosen-by-mallory"))  -- as the console's setenv
+                print("chosen key", (UpdateAuth.verify_token(token("chosen-by-mallory"))))
+                print("real key", (UpdateAuth.verify_token(token("the-real-key"))))
+                skynet.abort()
+            end)
+            """])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        process.arguments = ["--path", folder.path]
+        var env = ProcessInfo.processInfo.environment
+        env["SKYHOST_UPDATE_KEY"] = "the-real-key"
+        process.environment = env
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("setenv\ttrue\n"), "\(output)")
+        #expect(output.contains("chosen key\tfalse\n"), "\(output)")
+        #expect(output.contains("real key\ttrue\n"), "\(output)")
+    }
+
     // MARK: Helpers
 
     /// The answer to each command of a console transcript, greeting removed, each ending with

@@ -161,11 +161,17 @@ public enum SkynetPack {
                     }
                 }
                 while true {
+                    // Any nil header ends the table; a light userdata key (which reads as nil
+                    // here) does not: its pair is skipped, as a nil value would be.
+                    guard offset < bytes.count else { throw InvalidStream(offset: offset) }
+                    if bytes[offset] & 7 == 0 {
+                        offset += 1
+                        break
+                    }
                     let k = try value(depth: depth + 1)
-                    if k == .nil { break }
                     let v = try value(depth: depth + 1)
                     if case .number(let d) = k, d.isNaN { throw InvalidStream(offset: offset) }
-                    if v != .nil { t[k] = v }
+                    if k != .nil && v != .nil { t[k] = v }
                 }
                 return .table(t)
             default:
