@@ -381,6 +381,15 @@ local READ_ONLY = {
 -- Debug commands that change code (issue 8 added all but RUN).
 local CODE_CHANGING = { RUN = true, INJECT = true, ROLLBACK = true, ROLLBACK_BROADCAST = true }
 
+-- The document's update hooks of business services (`_reload_module`, `_hotfix`): a `call` of
+-- one changes code like the updater's commands do.
+local SERVICE_HOOKS = { _reload_module = true, _hotfix = true }
+
+-- Environment names the update authorisation reads (the key and where decisions are audited).
+-- Skynet's setenv may add a name the config left out; for these that would let a console user
+-- switch on a key of their choosing or send the audit log elsewhere, so the console refuses them.
+local GUARDED_ENV = { update_key = true, audit_log = true, logpath = true }
+
 -- Removes a trailing "--token TOKEN" from a COMMANDX line (its words and its text); returns TOKEN.
 local function take_token(cmd)
 	local n = #cmd
@@ -397,6 +406,8 @@ end
 local function authorise_call(token, handle, protocol, args)
 	local what
 	if protocol == "debug" and CODE_CHANGING[args[1]] then
+		what = args[1]
+	elseif protocol == "lua" and SERVICE_HOOKS[args[1]] then
 		what = args[1]
 	elseif protocol == "lua" then
 		for name, free in pairs(READ_ONLY) do
@@ -788,6 +799,10 @@ end
 function COMMAND.setenv(name, value)
 	need(name, "a name: setenv name value")
 	need(value, "a value: setenv name value")
+	if GUARDED_ENV[name] then
+		fail(string.format("setenv %s refused: it guards code updates and is set only in the config file%s",
+			name, name == "update_key" and " (or SKYHOST_UPDATE_KEY)" or ""))
+	end
 	local ok, err = pcall(skynet.setenv, name, value)
 	if not ok then
 		fail(clean(err))

@@ -377,8 +377,9 @@ import Testing
         #expect(!local.output.log.contains { $0.contains(warning) })
     }
 
-    /// The update services' commands that change something, in every form of `call`, need a
-    /// token; those that read do not; the key cannot be replaced from the console.
+    /// The update services' commands that change something, and the business services' update
+    /// hooks (`_reload_module`, `_hotfix`), in every form of `call`, need a token; those that read
+    /// do not; the key and the audit log's place cannot be set from the console.
     @Test func everyChangingCallToTheUpdateServicesNeedsAToken() throws {
         let (node, port) = try Self.exposedConsole("0.0.0.0", key: "test-key-" + UUID().uuidString)
         let token = try #require(node.output.stdout.first { $0.hasPrefix("TOKEN ") }?.dropFirst(6))
@@ -395,19 +396,26 @@ import Testing
             "setenv update_key mine",
             "call .version_mgr lua set_version server 2.0 --token \(token)",
             "call .version_mgr lua get_version server",
+            "call :0a lua _reload_module anything",
+            "call :0a lua _hotfix",
+            "call :0a \"_reload_module\", \"anything\"",
+            "setenv audit_log /tmp/skyhost-audit-elsewhere.log",
+            "setenv logpath /tmp",
         ]))
-        #expect(answers.count == 11)
-        guard answers.count == 11 else { return }
-        for i in 0...6 { #expect(answers[i] == required, "line \(i + 1)") }
+        #expect(answers.count == 16)
+        guard answers.count == 16 else { return }
+        for i in [0, 1, 2, 3, 4, 5, 6, 11, 12, 13] { #expect(answers[i] == required, "line \(i + 1)") }
         #expect(answers[7] == "1\t1.0.0\nn\t1\n<CMD OK>", "a read needs no token")
-        #expect(answers[8].hasPrefix("Can't setenv exist key : update_key"), "\(answers[8])")
+        #expect(answers[8] == "setenv update_key refused: it guards code updates and is set only in the config file (or SKYHOST_UPDATE_KEY)\n<CMD Error>")
         #expect(answers[9] == "1\ttrue\nn\t1\n<CMD OK>")
         #expect(answers[10] == "1\t2.0\nn\t1\n<CMD OK>")
+        #expect(answers[14] == "setenv audit_log refused: it guards code updates and is set only in the config file\n<CMD Error>")
+        #expect(answers[15] == "setenv logpath refused: it guards code updates and is set only in the config file\n<CMD Error>")
     }
 
     /// A key given in the environment (SKYHOST_UPDATE_KEY) cannot be replaced from inside the
-    /// node: `setenv update_key ...` (which the console allows when the config has no such key)
-    /// adds a config value, and the environment's key still decides. Run as a process of its own,
+    /// node: `skynet.setenv("update_key", ...)` from code in the node (the console refuses it) adds
+    /// a config value when the config has none, and the environment's key still decides. Run as a process of its own,
     /// since the environment variable is the process's.
     @Test func aKeyFromTheEnvironmentCannotBeReplacedWithSetenv() throws {
         let folder = try ServiceFolder(["main.lua": """
