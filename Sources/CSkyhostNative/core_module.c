@@ -489,33 +489,3 @@ void skyhost_signal(struct skyhost_binding *b) {
     if (L != NULL) lua_sethook(L, signal_hook, LUA_MASKCOUNT, 1);
     __atomic_store_n(&b->trap, 1, __ATOMIC_RELEASE);
 }
-
-// ---- allocator --------------------------------------------------------------------------------
-
-// Only the service's own worker allocates; `used` is stored atomically (relaxed: a plain move
-// on x86) so that other threads may read it for `mem` and the Swift API.
-void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-    struct skyhost_memory *m = (struct skyhost_memory *)ud;
-    size_t old = ptr ? osize : 0;
-    size_t used = __atomic_load_n(&m->used, __ATOMIC_RELAXED);
-    if (nsize == 0) {
-        free(ptr);
-        __atomic_store_n(&m->used, used - old, __ATOMIC_RELAXED);
-        return NULL;
-    }
-    if (nsize > old && m->limit != 0 && used + (nsize - old) > m->limit) return NULL;
-    void *p = realloc(ptr, nsize);
-    if (p == NULL) return NULL;
-    used = used - old + nsize;
-    __atomic_store_n(&m->used, used, __ATOMIC_RELAXED);
-    if (used > m->peak) m->peak = used;
-    if (m->warning != 0 && used > m->warning) {
-        m->warning *= 2;
-        m->warned = 1;
-    }
-    return p;
-}
-
-size_t skyhost_memory_used(const struct skyhost_binding *b) {
-    return __atomic_load_n(&b->memory.used, __ATOMIC_RELAXED);
-}
