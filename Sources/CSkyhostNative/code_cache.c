@@ -1,15 +1,29 @@
 // loadfile and require's Lua searcher, sharing compiled code between the services of a node.
 //
 // Compiling skynet.lua for every new service dominates the cost of a spawn. The node keeps, per
-// file path, the last source it compiled and the resulting bytecode; a load reads the file
-// anew and reuses the bytecode only when the bytes are identical. An edited file is therefore
-// picked up at once by the next load: unlike Skynet's code cache there is nothing to clear.
+// file path, the last source it compiled and the resulting bytecode, and reuses the bytecode
+// only for the same bytes. An edited file is therefore picked up at once by the next load:
+// unlike Skynet's code cache there is nothing to clear.
+//
+// Knowing that the bytes are the same need not mean reading them. Every load stats the file
+// first; its stamp (device, inode, size, modification and change times) is remembered with the
+// code once the file is "settled": its change time more than SETTLE_SECONDS before the moment
+// the load began. Any later write, truncation, rename over it or chmod sets the change time to
+// the clock of that moment, so a settled stamp that is still the same means the same file, and
+// the load skips the read. A file changed more recently than that (the clock's and the file
+// system's timestamp granularity could hide a second change in the same tick) is read and
+// compared byte by byte on every load, until it settles.
 
 #include "skyhost_native.h"
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/// How long a file must have been left alone before its stamp is trusted instead of its bytes.
+#define SETTLE_SECONDS 2
 
 struct byte_buffer { char *data; size_t size, cap; int failed; };
 
@@ -53,9 +67,55 @@ static char *read_file(const char *path, size_t *size) {
     return data;
 }
 
+/// Stats `path` into *stamp. Returns 1 if the stamp is settled (see above), 0 if not (or if the
+/// file cannot be stat'ed: then the read will report it).
+static int settled_stamp(const char *path, struct skyhost_file_stamp *stamp) {
+    struct timespec now;
+    struct stat st;
+    clock_gettime(CLOCK_REALTIME, &now);  // before the stat: a change after it is later than now
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    memset(stamp, 0, sizeof *stamp);
+    stamp->device = (uint64_t)st.st_dev;
+    stamp->inode = (uint64_t)st.st_ino;
+    stamp->size = (uint64_t)st.st_size;
+    stamp->mtime_sec = st.st_mtim.tv_sec;
+    stamp->mtime_nsec = st.st_mtim.tv_nsec;
+    stamp->ctime_sec = st.st_ctim.tv_sec;
+    stamp->ctime_nsec = st.st_ctim.tv_nsec;
+    return st.st_ctim.tv_sec + SETTLE_SECONDS < now.tv_sec;
+}
+
+/// Loads cached bytecode as the chunk of `chunkname`, honouring `mode` as if it were the text
+/// it was compiled from.
+static int load_cached(lua_State *L, struct skyhost_binding *b, void *token, const void *bytecode,
+                       size_t bytecode_size, const char *chunkname, const char *mode) {
+    int status = luaL_loadbufferx(L, (const char *)bytecode, bytecode_size, chunkname, "b");
+    b->host->code_release(b->ctx, token);
+    if (mode != NULL && strchr(mode, 't') == NULL && status == LUA_OK) {
+        lua_pop(L, 1);  // text source, but only binary chunks are allowed
+        lua_pushfstring(L, "attempt to load a text chunk (mode is '%s')", mode);
+        status = LUA_ERRSYNTAX;
+    }
+    return status;
+}
+
 /// Loads `path` as luaL_loadfilex would (pushing the function, or an error message and returning
 /// a non-OK status), going through the node's compiled-code table.
 static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, const char *mode) {
+    const void *bytecode;
+    size_t bytecode_size;
+    int usable_mode = mode == NULL || strchr(mode, 'b') || strchr(mode, 't');
+    struct skyhost_file_stamp stamp;
+    int settled = settled_stamp(path, &stamp);
+    if (settled && usable_mode) {  // unchanged since a load that compiled or checked its bytes
+        void *token = b->host->code_lookup(b->ctx, path, &stamp, NULL, 0, &bytecode, &bytecode_size);
+        if (token != NULL) {
+            const char *chunkname = lua_pushfstring(L, "@%s", path);
+            int status = load_cached(L, b, token, bytecode, bytecode_size, chunkname, mode);
+            lua_remove(L, -2);  // the chunk name
+            return status;
+        }
+    }
     size_t size = 0;
     char *source = read_file(path, &size);
     if (source == NULL) {
@@ -73,17 +133,10 @@ static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, 
     if (len > 0 && text[0] == LUA_SIGNATURE[0]) {  // a precompiled file: load as it is
         status = luaL_loadbufferx(L, text, len, chunkname, mode);
     } else {
-        const void *bytecode;
-        size_t bytecode_size;
-        void *token = b->host->code_lookup(b->ctx, path, text, len, &bytecode, &bytecode_size);
-        if (token != NULL && (mode == NULL || strchr(mode, 'b') || strchr(mode, 't'))) {
-            status = luaL_loadbufferx(L, (const char *)bytecode, bytecode_size, chunkname, "b");
-            b->host->code_release(b->ctx, token);
-            if (mode != NULL && strchr(mode, 't') == NULL && status == LUA_OK) {
-                lua_pop(L, 1);  // text source, but only binary chunks are allowed
-                lua_pushfstring(L, "attempt to load a text chunk (mode is '%s')", mode);
-                status = LUA_ERRSYNTAX;
-            }
+        const struct skyhost_file_stamp *known = settled ? &stamp : NULL;
+        void *token = b->host->code_lookup(b->ctx, path, known, text, len, &bytecode, &bytecode_size);
+        if (token != NULL && usable_mode) {
+            status = load_cached(L, b, token, bytecode, bytecode_size, chunkname, mode);
         } else {
             if (token != NULL) b->host->code_release(b->ctx, token);
             status = luaL_loadbufferx(L, text, len, chunkname, mode);
@@ -91,7 +144,7 @@ static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, 
                 struct byte_buffer dump = { NULL, 0, 0, 0 };
                 lua_dump(L, dump_writer, &dump, 0);
                 if (!dump.failed && dump.size > 0)
-                    b->host->code_store(b->ctx, path, text, len, dump.data, dump.size);
+                    b->host->code_store(b->ctx, path, known, text, len, dump.data, dump.size);
                 free(dump.data);
             }
         }

@@ -416,6 +416,36 @@ static int install(lua_State *L) {
     return skyhost_install_code_cache(L, b);
 }
 
+// package.preload[name] for the host's native modules: require passes the name first.
+static int native_loader(lua_State *L) {
+    void *memory = NULL;
+    lua_getallocf(L, &memory);  // the allocator's ud is the binding's `memory`
+    struct skyhost_binding *b = (struct skyhost_binding *)((char *)memory - offsetof(struct skyhost_binding, memory));
+    const char *name = luaL_checkstring(L, 1);
+    int n = b->host->open_module(b->ctx, L, name);
+    if (n < 0) return lua_error(L);  // Swift has returned: raising here crosses no Swift frame
+    return n;
+}
+
+static int preload_native_body(lua_State *L) {
+    const char *const *names = (const char *const *)lua_touserdata(L, 1);
+    int count = (int)lua_tointeger(L, 2);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    for (int i = 0; i < count; i++) {
+        lua_pushcfunction(L, native_loader);
+        lua_setfield(L, -2, names[i]);
+    }
+    return 0;
+}
+
+int skyhost_preload_native(lua_State *L, const char *const *names, int count) {
+    if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
+    lua_pushcfunction(L, preload_native_body);
+    lua_pushlightuserdata(L, (void *)names);
+    lua_pushinteger(L, count);
+    return lua_pcall(L, 2, 0, 0);
+}
+
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding) {
     if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
     lua_pushcfunction(L, install);

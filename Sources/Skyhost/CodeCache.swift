@@ -1,13 +1,16 @@
+import CSkyhostNative
 import Glibc
-import Synchronization
 
-/// Compiled Lua code shared by the services of a node, keyed by file path and validated by the
-/// file's exact bytes on every load (see `code_cache.c`): never stale, nothing to clear.
+/// Compiled Lua code shared by the services of a node, keyed by file path and validated on every
+/// load by the file's exact bytes, or by its settled stat stamp (see `code_cache.c`): never
+/// stale, nothing to clear.
 final class CodeCache: Sendable {
     /// One file's last compiled source and its bytecode, immutable once made.
-    final class Entry: @unchecked Sendable {
+    final class Code: @unchecked Sendable {
         let source: UnsafeMutableRawBufferPointer
         let bytecode: UnsafeMutableRawBufferPointer
+        let sourceCount: Int
+        let bytecodeCount: Int
 
         init(source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) {
             self.source = .allocate(byteCount: max(source.count, 1), alignment: 8)
@@ -17,9 +20,6 @@ final class CodeCache: Sendable {
             sourceCount = source.count
             bytecodeCount = bytecode.count
         }
-
-        let sourceCount: Int
-        let bytecodeCount: Int
 
         func matches(_ other: UnsafeRawBufferPointer) -> Bool {
             other.count == sourceCount && (sourceCount == 0 || memcmp(source.baseAddress!, other.baseAddress!, sourceCount) == 0)
@@ -31,16 +31,42 @@ final class CodeCache: Sendable {
         }
     }
 
-    private let entries = Locked<[String: Entry]>([:])
-
-    /// The entry for `path` if it was compiled from exactly `source`.
-    func lookup(path: String, source: UnsafeRawBufferPointer) -> Entry? {
-        guard let entry = entries.withLock({ $0[path] }), entry.matches(source) else { return nil }
-        return entry
+    private struct Entry {
+        let code: Code
+        /// The file's stamp when it was known to hold `code.source` and had settled; nil if none.
+        var stamp: skyhost_file_stamp?
     }
 
-    func store(path: String, source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) {
-        let entry = Entry(source: source, bytecode: bytecode)
+    private let entries = Locked<[String: Entry]>([:])
+
+    /// The code for `path` if it was stored (or checked) with exactly this settled stamp.
+    func lookup(path: String, stamp: skyhost_file_stamp) -> Code? {
+        entries.withLock { entries in
+            guard let entry = entries[path], let known = entry.stamp, Self.same(known, stamp) else { return nil }
+            return entry.code
+        }
+    }
+
+    /// The code for `path` if it was compiled from exactly `source`; when it was and `stamp` is
+    /// given (settled), the stamp is remembered so that later loads need not read the file.
+    func lookup(path: String, source: UnsafeRawBufferPointer, stamp: skyhost_file_stamp?) -> Code? {
+        guard let code = entries.withLock({ $0[path]?.code }), code.matches(source) else { return nil }
+        if let stamp {
+            entries.withLock { entries in
+                if entries[path]?.code === code { entries[path]?.stamp = stamp }
+            }
+        }
+        return code
+    }
+
+    /// Remembers the bytecode compiled from `source` for `path`, with the file's settled stamp.
+    func store(path: String, stamp: skyhost_file_stamp?, source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) {
+        let entry = Entry(code: Code(source: source, bytecode: bytecode), stamp: stamp)
         entries.withLock { $0[path] = entry }
+    }
+
+    private static func same(_ a: skyhost_file_stamp, _ b: skyhost_file_stamp) -> Bool {
+        var a = a, b = b
+        return memcmp(&a, &b, MemoryLayout<skyhost_file_stamp>.size) == 0
     }
 }

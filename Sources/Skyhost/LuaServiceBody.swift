@@ -30,12 +30,7 @@ final class LuaServiceBody: ServiceBody {
         }
         loaderPath = environment["lualoader"] ?? ""
         try state.check(skyhost_open_core(state.raw, binding))
-        for module in service.node.nativeModules {
-            let open = module.open
-            try state.preload(module.name) { [unowned service] L in
-                open(LuaState(borrowing: L), service)
-            }
-        }
+        try state.check(service.node.nativeModules.preload(into: state.raw))
         try state.setGlobal("LUA_PATH", environment["lua_path"] ?? "")
         try state.setGlobal("LUA_CPATH", environment["lua_cpath"] ?? "")
         try state.setGlobal("LUA_SERVICE", environment["luaservice"] ?? "")

@@ -25,7 +25,7 @@ public final class Node: @unchecked Sendable {
     /// Compiled code shared by the node's Lua services, validated by content on every load.
     let codeCache = CodeCache()
     /// Modules written in Swift that every Lua service can `require`.
-    let nativeModules: [NativeModule]
+    let nativeModules: NativeModuleTable
     /// The node's TCP sockets (SwiftNIO; the event loop thread starts with the first socket).
     let sockets = SocketServer()
 
@@ -39,7 +39,7 @@ public final class Node: @unchecked Sendable {
         environment = Locked(configuration.resolvedEnvironment())
         let interval = UInt64(configuration.environment["monitor_interval"] ?? "") ?? 500
         monitor = Monitor(intervalNanoseconds: max(1, interval) * 10_000_000)
-        nativeModules = NativeModule.all
+        nativeModules = NativeModuleTable(NativeModule.all)
         timer = TimerQueue(fire: { [unowned self] handle, session in
             self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
         })

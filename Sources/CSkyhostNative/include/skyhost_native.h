@@ -18,9 +18,21 @@
 #define SKYHOST_PTYPE_RESPONSE 1
 #define SKYHOST_PTYPE_ERROR 7
 
+/// What stat says of a file's version: equal stamps mean the same bytes, provided the file had
+/// not changed for a while when the stamp was taken (see code_cache.c). No padding: compared
+/// byte for byte.
+struct skyhost_file_stamp {
+    uint64_t device, inode, size;
+    int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
 /// Functions the Swift runtime provides to the native modules. `ctx` is the calling service's
-/// opaque context. None of them raises or touches a lua_State.
+/// opaque context. None of them raises, and none but open_module touches a lua_State.
 struct skyhost_host {
+    /// Pushes the native module `name` (one of the names given to skyhost_preload_native) onto
+    /// L through protected calls only; returns 1, or -1 with an error message pushed (the caller
+    /// raises it, once Swift has returned).
+    int (*open_module)(void *ctx, lua_State *L, const char *name);
     /// Delivers a message. Takes ownership of `data` (a malloc'd block, or NULL when sz == 0)
     /// whatever the outcome. Returns 0 on success, -1 when `dest` does not exist.
     int (*send)(void *ctx, uint32_t source, uint32_t dest, int ptype, int session, void *data, size_t sz);
@@ -38,15 +50,19 @@ struct skyhost_host {
     void (*print)(void *ctx, const char *text, size_t sz);
     /// Centiseconds since the node started.
     uint64_t (*now)(void *ctx);
-    /// Compiled code for `path` if the node compiled exactly this `source` before: returns a
-    /// token for code_release and sets *bytecode / *bytecode_size, or returns NULL.
-    void *(*code_lookup)(void *ctx, const char *path, const void *source, size_t size,
+    /// Compiled code for `path`: returns a token for code_release and sets *bytecode /
+    /// *bytecode_size, or returns NULL. With `source` NULL, only code stored with exactly
+    /// `stamp` matches. Otherwise code compiled from exactly these bytes matches; if `stamp` is
+    /// not NULL (a settled stamp, see code_cache.c), the match is then remembered with it.
+    void *(*code_lookup)(void *ctx, const char *path, const struct skyhost_file_stamp *stamp,
+                         const void *source, size_t size,
                          const void **bytecode, size_t *bytecode_size);
     /// Ends the use of a code_lookup result.
     void (*code_release)(void *ctx, void *token);
-    /// Remembers the compiled form of `source` for `path` (the host copies both).
-    void (*code_store)(void *ctx, const char *path, const void *source, size_t size,
-                       const void *bytecode, size_t bytecode_size);
+    /// Remembers the compiled form of `source` for `path` (the host copies both), with the
+    /// file's settled stamp, or NULL when the file changed too recently to be trusted by stamp.
+    void (*code_store)(void *ctx, const char *path, const struct skyhost_file_stamp *stamp,
+                       const void *source, size_t size, const void *bytecode, size_t bytecode_size);
 };
 
 /// Per-service memory accounting, read by the allocator on every allocation.
@@ -85,6 +101,11 @@ void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 /// when a file's bytes are unchanged (see code_cache.c). Runs protected; returns a Lua status
 /// (error message on the stack on failure).
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding);
+
+/// Makes `require(name)` open the host's native module `name` (open_module), for each of the
+/// `count` names: package.preload entries that are one light C function, so a service pays
+/// nothing for the modules it never requires. Runs protected; returns a Lua status.
+int skyhost_preload_native(lua_State *L, const char *const *names, int count);
 
 /// Loads a Lua file through the node's compiled-code cache (as the replaced `loadfile` does),
 /// pushing the function, or returning an error status with the message pushed.
