@@ -156,7 +156,7 @@ static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, 
 
 // loadfile([filename [, mode [, env]]]) as Lua's, through the cache.
 static int l_loadfile(lua_State *L) {
-    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, lua_upvalueindex(1));
+    struct skyhost_binding *b = skyhost_binding_of(L);
     const char *path = luaL_checkstring(L, 1);  // reading standard input is not supported
     const char *mode = luaL_optstring(L, 2, "bt");
     int env = !lua_isnone(L, 3) ? 3 : 0;
@@ -174,7 +174,7 @@ static int l_loadfile(lua_State *L) {
 
 // package.searchers[2] as Lua's: package.searchpath over package.path, then load.
 static int l_lua_searcher(lua_State *L) {
-    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, lua_upvalueindex(1));
+    struct skyhost_binding *b = skyhost_binding_of(L);
     const char *name = luaL_checkstring(L, 1);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");
@@ -195,14 +195,12 @@ static int l_lua_searcher(lua_State *L) {
     return 2;
 }
 
-int skyhost_install_code_cache(lua_State *L, struct skyhost_binding *b) {
-    lua_pushlightuserdata(L, b);
-    lua_pushcclosure(L, l_loadfile, 1);
+int skyhost_install_code_cache(lua_State *L) {
+    lua_pushcfunction(L, l_loadfile);
     lua_setglobal(L, "loadfile");
     lua_getglobal(L, "package");
     if (lua_getfield(L, -1, "searchers") == LUA_TTABLE) {
-        lua_pushlightuserdata(L, b);
-        lua_pushcclosure(L, l_lua_searcher, 1);
+        lua_pushcfunction(L, l_lua_searcher);
         lua_rawseti(L, -2, 2);
     }
     lua_pop(L, 2);

@@ -15,7 +15,7 @@ static void switch_thread(struct skyhost_binding *b, lua_State *L);
 static void wait_signaller(struct skyhost_binding *b);
 
 static struct skyhost_binding *binding_of(lua_State *L) {
-    return (struct skyhost_binding *)lua_touserdata(L, lua_upvalueindex(1));
+    return skyhost_binding_of(L);
 }
 
 /// Reads a message argument at `index` (string, or lightuserdata + size, or nil) and returns a
@@ -257,9 +257,7 @@ static int open_core(lua_State *L) {
         {"memlimit", l_memlimit}, {"memory", l_memory},
         {NULL, NULL},
     };
-    luaL_newlibtable(L, functions);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    luaL_setfuncs(L, functions, 1);
+    luaL_newlib(L, functions);
     lua_pushcfunction(L, skyhost_lua_pack);
     lua_setfield(L, -2, "pack");
     lua_pushcfunction(L, skyhost_lua_unpack);
@@ -383,44 +381,42 @@ static int open_profile(lua_State *L) {
     // stack: module, start, total, resume
     lua_pushvalue(L, -3);
     lua_pushvalue(L, -3);
-    lua_pushvalue(L, lua_upvalueindex(1));  // the binding
+    lua_pushlightuserdata(L, skyhost_binding_of(L));
     lua_pushcclosure(L, profile_start, 3);
     lua_setfield(L, -5, "start");
     lua_pushvalue(L, -3);
     lua_pushvalue(L, -3);
-    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushlightuserdata(L, skyhost_binding_of(L));
     lua_pushcclosure(L, profile_stop, 3);
     lua_setfield(L, -5, "stop");
-    lua_pushvalue(L, lua_upvalueindex(1));  // the binding
+    lua_pushlightuserdata(L, skyhost_binding_of(L));
     lua_pushcclosure(L, profile_resume, 4);
     lua_setfield(L, -2, "resume");
     return 1;
 }
 
-int skyhost_install_code_cache(lua_State *L, struct skyhost_binding *b);
+int skyhost_install_code_cache(lua_State *L);
 
 // ---- installation -----------------------------------------------------------------------------
 
 static int install(lua_State *L) {
     struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, 1);
+    void *ud = NULL;
+    if (lua_getallocf(L, &ud) != skyhost_alloc || ud != &b->memory)
+        return luaL_error(L, "skynet.core needs the service's allocator (skyhost_alloc)");
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    lua_pushlightuserdata(L, b);
-    lua_pushcclosure(L, open_core, 1);
+    lua_pushcfunction(L, open_core);
     lua_setfield(L, -2, "skynet.core");
-    lua_pushlightuserdata(L, b);
-    lua_pushcclosure(L, open_profile, 1);
+    lua_pushcfunction(L, open_profile);
     lua_setfield(L, -2, "skynet.profile");
-    lua_pushlightuserdata(L, b);
-    lua_pushcclosure(L, l_print, 1);
+    lua_pushcfunction(L, l_print);
     lua_setglobal(L, "print");
-    return skyhost_install_code_cache(L, b);
+    return skyhost_install_code_cache(L);
 }
 
 // package.preload[name] for the host's native modules: require passes the name first.
 static int native_loader(lua_State *L) {
-    void *memory = NULL;
-    lua_getallocf(L, &memory);  // the allocator's ud is the binding's `memory`
-    struct skyhost_binding *b = (struct skyhost_binding *)((char *)memory - offsetof(struct skyhost_binding, memory));
+    struct skyhost_binding *b = skyhost_binding_of(L);
     const char *name = luaL_checkstring(L, 1);
     int n = b->host->open_module(b->ctx, L, name);
     if (n < 0) return lua_error(L);  // Swift has returned: raising here crosses no Swift frame
@@ -461,9 +457,7 @@ static int dispatch_traceback(lua_State *L) {
 }
 
 int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int session, uint32_t source) {
-    struct skyhost_binding *b = NULL;
-    lua_getallocf(L, (void **)&b);
-    b = (struct skyhost_binding *)((char *)b - offsetof(struct skyhost_binding, memory));
+    struct skyhost_binding *b = skyhost_binding_of(L);
     switch_thread(b, L);
     lua_settop(L, 0);
     lua_pushcfunction(L, dispatch_traceback);

@@ -89,6 +89,15 @@ struct skyhost_binding {
     int profiling;
 };
 
+/// The binding of a service's state. The state's allocator is skyhost_alloc with the binding's
+/// `memory` as its ud (skyhost_open_core checks it), so the native functions need no upvalue
+/// to find it: they are light C functions, which cost the state no memory.
+static inline struct skyhost_binding *skyhost_binding_of(lua_State *L) {
+    void *memory = NULL;
+    lua_getallocf(L, &memory);
+    return (struct skyhost_binding *)((char *)memory - offsetof(struct skyhost_binding, memory));
+}
+
 /// Bytes the service's lua_State holds now; safe to call from any thread.
 size_t skyhost_memory_used(const struct skyhost_binding *binding);
 
@@ -96,7 +105,7 @@ size_t skyhost_memory_used(const struct skyhost_binding *binding);
 void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 /// Registers `skynet.core` (and `skynet.profile`'s timing helpers) in package.preload of L, bound
-/// to `binding`, replaces the global `print` by one that writes through the host, and replaces
+/// to `binding` (L's allocator must be skyhost_alloc with &binding->memory: see skyhost_binding_of), replaces the global `print` by one that writes through the host, and replaces
 /// `loadfile` and the Lua-file searcher of `require` by ones that reuse the node's compiled code
 /// when a file's bytes are unchanged (see code_cache.c). Runs protected; returns a Lua status
 /// (error message on the stack on failure).
