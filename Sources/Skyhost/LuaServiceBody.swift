@@ -9,18 +9,21 @@ final class LuaServiceBody: ServiceBody {
     private let state: LuaState
     private let binding: UnsafeMutablePointer<skyhost_binding>
     private let loaderPath: String
+    /// Kept so that the pool outlives the state's blocks.
+    private let smallBlocks: SmallBlockPool
     private var initialized = false
 
     /// Memory (bytes) at which a service is first reported as large; doubles after each report.
     static let memoryWarning = 32 << 20
 
     init(service: Service, environment: [String: String]) throws {
+        smallBlocks = service.node.smallBlocks
         binding = .allocate(capacity: 1)
         binding.initialize(to: skyhost_binding(
             host: HostBridge.table,
             ctx: Unmanaged.passUnretained(service).toOpaque(),
             handle: service.handle,
-            memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, peak: 0, warned: 0),
+            memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, peak: 0, warned: 0, pool: smallBlocks.raw),
             active: nil, trap: 0, profiling: 0))
         do {
             state = try LuaState(allocator: skyhost_alloc, userData: UnsafeMutableRawPointer(binding).advanced(by: MemoryLayout<skyhost_binding>.offset(of: \skyhost_binding.memory)!))

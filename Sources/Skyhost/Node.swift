@@ -24,6 +24,8 @@ public final class Node: @unchecked Sendable {
     private let endpoint = Locked<(Service, HostEndpoint)?>(nil)
     /// Compiled code shared by the node's Lua services, validated by content on every load.
     let codeCache = CodeCache()
+    /// Where the services' Lua heaps take their small blocks from.
+    let smallBlocks = SmallBlockPool()
     /// Modules written in Swift that every Lua service can `require`.
     let nativeModules: NativeModuleTable
     /// The node's TCP sockets (SwiftNIO; the event loop thread starts with the first socket).
@@ -259,6 +261,8 @@ public final class Node: @unchecked Sendable {
     // MARK: Workers
 
     private func workerLoop(_ index: Int, _ activity: WorkerActivity) {
+        smallBlocks.attachCurrentThread()
+        defer { SmallBlockPool.detachCurrentThread() }
         var batch: [Message] = []
         batch.reserveCapacity(Scheduler.batchLimit)
         var current = scheduler.next(for: index)

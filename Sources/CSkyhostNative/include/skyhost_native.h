@@ -65,6 +65,26 @@ struct skyhost_host {
                        const void *source, size_t size, const void *bytecode, size_t bytecode_size);
 };
 
+/// A node's pool of small blocks (sizes up to SKYHOST_SMALL_MAX) for its services' Lua heaps:
+/// see small_pool.c.
+struct skyhost_pool;
+#define SKYHOST_SMALL_MAX 256
+
+/// A new, empty pool (NULL when out of memory).
+struct skyhost_pool *skyhost_pool_create(void);
+/// Frees the pool's memory. Every state that used it must have been closed.
+void skyhost_pool_destroy(struct skyhost_pool *pool);
+/// A block of `size` (1...SKYHOST_SMALL_MAX) bytes, or NULL. Any thread.
+void *skyhost_pool_alloc(struct skyhost_pool *pool, size_t size);
+/// Gives back a block of `size` bytes from skyhost_pool_alloc(pool, ...). Any thread.
+void skyhost_pool_free(struct skyhost_pool *pool, void *block, size_t size);
+/// Makes the calling thread (a worker of the pool's node) keep a cache of the pool's free
+/// blocks, so that its allocations need no lock. Must be undone by skyhost_pool_detach_thread
+/// before the thread ends or the pool is destroyed.
+void skyhost_pool_attach_thread(struct skyhost_pool *pool);
+/// Gives the calling thread's cached blocks back to their pool and stops caching.
+void skyhost_pool_detach_thread(void);
+
 /// Per-service memory accounting, read by the allocator on every allocation.
 struct skyhost_memory {
     size_t used;     ///< bytes currently allocated by the lua_State
@@ -72,6 +92,7 @@ struct skyhost_memory {
     size_t warning;  ///< next size at which the host is told (doubles each time)
     size_t peak;
     int warned;      ///< set by the allocator when `used` passed `warning`; cleared by the host
+    struct skyhost_pool *pool;  ///< where blocks up to SKYHOST_SMALL_MAX bytes come from
 };
 
 /// What a service's native modules know about it. Owned by the Swift service object.
