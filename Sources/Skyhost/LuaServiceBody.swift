@@ -13,27 +13,15 @@ final class LuaServiceBody: ServiceBody {
     private let smallBlocks: SmallBlockPool
     private var initialized = false
 
-    /// Memory (bytes) at which a service is first reported as large; doubles after each report.
-    static let memoryWarning = 32 << 20
-
-    init(service: Service, environment: [String: String]) throws {
-        smallBlocks = service.node.smallBlocks
-        binding = .allocate(capacity: 1)
-        binding.initialize(to: skyhost_binding(
-            host: HostBridge.table,
-            ctx: Unmanaged.passUnretained(service).toOpaque(),
-            handle: service.handle,
-            memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, peak: 0, warned: 0, pool: smallBlocks.raw),
-            active: nil, trap: 0, profiling: 0))
-        do {
-            state = try LuaState(allocator: skyhost_alloc, userData: UnsafeMutableRawPointer(binding).advanced(by: MemoryLayout<skyhost_binding>.offset(of: \skyhost_binding.memory)!))
-        } catch {
-            binding.deallocate()
-            throw error
-        }
+    /// Binds a prepared state (made ahead by `BlankStates`, or now) to `service`.
+    init(service: Service, environment: [String: String], prepared: PreparedLuaState? = nil) throws {
+        let prepared = try prepared ?? PreparedLuaState(node: service.node)
+        state = prepared.state
+        binding = prepared.binding
+        smallBlocks = prepared.smallBlocks
+        binding.pointee.ctx = Unmanaged.passUnretained(service).toOpaque()
+        binding.pointee.handle = service.handle
         loaderPath = environment["lualoader"] ?? ""
-        try state.check(skyhost_open_core(state.raw, binding))
-        try state.check(service.node.nativeModules.preload(into: state.raw))
         try state.setGlobal("LUA_PATH", environment["lua_path"] ?? "")
         try state.setGlobal("LUA_CPATH", environment["lua_cpath"] ?? "")
         try state.setGlobal("LUA_SERVICE", environment["luaservice"] ?? "")

@@ -116,6 +116,16 @@ final class Mailbox: @unchecked Sendable {
         }
     }
 
+    /// Claims an idle mailbox's service for the caller, as a worker holds a scheduled one: true
+    /// if it was idle (not queued, not running, not closed); from then on pushes only queue.
+    func claimIfIdle() -> Bool {
+        lock.withLock {
+            if s.scheduled || s.closed { return false }
+            s.scheduled = true
+            return true
+        }
+    }
+
     /// Closes the mailbox and returns what was left in it. Later pushes report `.closed`.
     func close() -> [Message] {
         lock.withLock {

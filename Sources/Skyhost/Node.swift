@@ -26,6 +26,8 @@ public final class Node: @unchecked Sendable {
     let codeCache = CodeCache()
     /// Where the services' Lua heaps take their small blocks from.
     let smallBlocks = SmallBlockPool()
+    /// Lua states made ahead of launches.
+    private let blankStates = BlankStates()
     /// Modules written in Swift that every Lua service can `require`.
     let nativeModules: NativeModuleTable
     /// The node's TCP sockets (SwiftNIO; the event loop thread starts with the first socket).
@@ -65,6 +67,7 @@ public final class Node: @unchecked Sendable {
         _ = handles.bind(name: "logger", to: loggerService.handle)
 
         timer.start()
+        blankStates.start(node: self)
         let activities = (0..<configuration.threadCount).map { _ in WorkerActivity() }
         scheduler.start(workers: activities) { [unowned self] i in self.workerLoop(i, activities[i]) }
         monitor.start(workers: activities, node: self)
@@ -114,6 +117,7 @@ public final class Node: @unchecked Sendable {
         monitor.stop()
         scheduler.stop()
         timer.stop()
+        blankStates.stop()
         sockets.shutdown()
         // The workers are stopped, so this thread may run the logger: what services logged just
         // before the end (an abort's reason, a benchmark's last figures) is not lost.
@@ -225,7 +229,7 @@ public final class Node: @unchecked Sendable {
         case "snlua":
             let service = handles.register { Service(handle: $0, node: self, launchName: launchName) }
             do {
-                service.body = try LuaServiceBody(service: service, environment: environment.withLock { $0 })
+                service.body = try LuaServiceBody(service: service, environment: environment.withLock { $0 }, prepared: blankStates.take())
             } catch {
                 handles.retire(service.handle)
                 log(source: source, "launch \(launchName) failed: \(error)")
@@ -253,7 +257,14 @@ public final class Node: @unchecked Sendable {
     func kill(_ handle: UInt32) -> Bool {
         guard let service = handles.retire(handle) else { return false }
         service.killed.store(true, ordering: .releasing)
-        // An empty wake-up message gets the service scheduled so that a worker retires it.
+        // An idle service is retired here and now (its Lua state closed on this thread), as
+        // Skynet releases an idle service in the thread that kills it: the memory comes back at
+        // once, and no worker has to come back to it later.
+        if service.mailbox.claimIfIdle() {
+            retire(service)
+            return true
+        }
+        // A busy one: an empty wake-up message gets it scheduled so that a worker retires it.
         _ = deliver(Message(source: 0, session: 0, type: Message.retireType, data: nil, size: 0), to: service)
         return true
     }
