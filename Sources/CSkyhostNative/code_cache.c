@@ -99,6 +99,84 @@ static int load_cached(lua_State *L, struct skyhost_binding *b, void *token, con
     return status;
 }
 
+// ---- chunks loaded ahead -----------------------------------------------------------------------
+// A state prepared ahead of a launch (see PreparedLuaState.swift) may already hold, unrun, the
+// chunks of the files most services load (skynet.lua, the loader...), undumped from the cache
+// off the launch's critical path: registry[prepared_key][path] = { function, stamp }. A load of
+// that path whose file still has that settled stamp takes the function instead of undumping the
+// same bytecode again: the same chunk, never run, with the same chunk name and environment. The
+// host drops what the loader did not take (skyhost_forget_prepared).
+
+static const char prepared_key = 0;
+
+static int prepare_chunk_body(lua_State *L) {
+    const char *path = (const char *)lua_touserdata(L, 1);
+    const struct skyhost_file_stamp *stamp = (const struct skyhost_file_stamp *)lua_touserdata(L, 2);
+    const char *bytecode = (const char *)lua_touserdata(L, 3);
+    size_t size = (size_t)lua_tointeger(L, 4);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &prepared_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &prepared_key);
+    }
+    lua_createtable(L, 2, 0);
+    const char *chunkname = lua_pushfstring(L, "@%s", path);
+    if (luaL_loadbufferx(L, bytecode, size, chunkname, "b") != LUA_OK) return lua_error(L);
+    lua_rawseti(L, -3, 1);
+    lua_pop(L, 1);  // the chunk name
+    lua_pushlstring(L, (const char *)stamp, sizeof *stamp);
+    lua_rawseti(L, -2, 2);
+    lua_setfield(L, -2, path);
+    return 0;
+}
+
+int skyhost_prepare_chunk(lua_State *L, const char *path, const struct skyhost_file_stamp *stamp,
+                          const void *bytecode, size_t size) {
+    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
+    lua_pushcfunction(L, prepare_chunk_body);
+    lua_pushlightuserdata(L, (void *)path);
+    lua_pushlightuserdata(L, (void *)stamp);
+    lua_pushlightuserdata(L, (void *)bytecode);
+    lua_pushinteger(L, (lua_Integer)size);
+    int status = lua_pcall(L, 4, 0, 0);
+    if (status != LUA_OK) lua_pop(L, 1);  // a prepared chunk is only a shortcut: do without
+    return status;
+}
+
+void skyhost_forget_prepared(lua_State *L) {
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &prepared_key);  // (setting nil never allocates)
+}
+
+/// Pushes the prepared chunk of `path` and returns 1 if there is one made with `stamp`
+/// (forgetting it: each is used once); returns 0 with nothing pushed otherwise.
+static int take_prepared(lua_State *L, const char *path, const struct skyhost_file_stamp *stamp) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &prepared_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (lua_getfield(L, -1, path) != LUA_TTABLE) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_pushnil(L);
+    lua_setfield(L, -3, path);  // used once, whether it matches or not
+    lua_rawgeti(L, -1, 2);
+    size_t len = 0;
+    const char *known = lua_tolstring(L, -1, &len);
+    int same = known != NULL && len == sizeof *stamp && memcmp(known, stamp, len) == 0;
+    lua_pop(L, 1);
+    if (!same) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_rawgeti(L, -1, 1);  // the function
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    return 1;
+}
+
 /// Loads `path` as luaL_loadfilex would (pushing the function, or an error message and returning
 /// a non-OK status), going through the node's compiled-code table.
 static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, const char *mode) {
@@ -107,6 +185,14 @@ static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, 
     int usable_mode = mode == NULL || strchr(mode, 'b') || strchr(mode, 't');
     struct skyhost_file_stamp stamp;
     int settled = settled_stamp(path, &stamp);
+    if (settled && usable_mode && take_prepared(L, path, &stamp)) {
+        if (mode != NULL && strchr(mode, 't') == NULL) {  // as load_cached: compiled from text
+            lua_pop(L, 1);
+            lua_pushfstring(L, "attempt to load a text chunk (mode is '%s')", mode);
+            return LUA_ERRSYNTAX;
+        }
+        return LUA_OK;
+    }
     if (settled && usable_mode) {  // unchanged since a load that compiled or checked its bytes
         void *token = b->host->code_lookup(b->ctx, path, &stamp, NULL, 0, &bytecode, &bytecode_size);
         if (token != NULL) {

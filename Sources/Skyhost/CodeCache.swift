@@ -35,6 +35,15 @@ final class CodeCache: Sendable {
         let code: Code
         /// The file's stamp when it was known to hold `code.source` and had settled; nil if none.
         var stamp: skyhost_file_stamp?
+        /// Loads that found this entry by its stamp.
+        var hits = 0
+    }
+
+    /// A file that many loads find unchanged, with its code: see `hot(limit:)`.
+    struct HotFile {
+        let path: String
+        let stamp: skyhost_file_stamp
+        let code: Code
     }
 
     private let entries = Locked<[String: Entry]>([:])
@@ -43,7 +52,22 @@ final class CodeCache: Sendable {
     func lookup(path: String, stamp: skyhost_file_stamp) -> Code? {
         entries.withLock { entries in
             guard let entry = entries[path], let known = entry.stamp, Self.same(known, stamp) else { return nil }
+            entries[path]?.hits += 1
             return entry.code
+        }
+    }
+
+    /// Loads of a file found by stamp before it counts as hot.
+    static let hotThreshold = 16
+
+    /// The settled files loaded most often (at least `hotThreshold` times), most loaded first:
+    /// the ones worth loading into states prepared ahead of launches.
+    func hot(limit: Int) -> [HotFile] {
+        entries.withLock { entries in
+            entries.filter { $0.value.stamp != nil && $0.value.hits >= Self.hotThreshold }
+                .sorted { $0.value.hits > $1.value.hits }
+                .prefix(limit)
+                .map { HotFile(path: $0.key, stamp: $0.value.stamp!, code: $0.value.code) }
         }
     }
 

@@ -63,6 +63,7 @@ final class LuaServiceBody: ServiceBody {
             // message tables.
             lua_gc_stop(state.raw)
             defer { lua_gc_generational(state.raw) }
+            defer { skyhost_forget_prepared(state.raw) }  // (before the collection)
             try state.check(skyhost_loadfile_protected(state.raw, binding, loaderPath))
             try state.push(args)
             try state.call(arguments: 1, results: 0)

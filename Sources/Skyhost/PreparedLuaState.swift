@@ -37,6 +37,19 @@ struct PreparedLuaState {
         }
     }
 
+    /// Files whose chunks a state made ahead of a launch loads in advance.
+    static let chunksAhead = 8
+
+    /// Loads (without running them) the chunks of the node's most loaded files, so that the
+    /// service's loads of them, if the files are still unchanged, skip undumping them (see
+    /// skyhost_prepare_chunk). Only for states made ahead: it costs the launch nothing.
+    func loadHotChunks(from cache: CodeCache) {
+        for file in cache.hot(limit: Self.chunksAhead) {
+            var stamp = file.stamp
+            _ = skyhost_prepare_chunk(state.raw, file.path, &stamp, file.code.bytecode.baseAddress, file.code.bytecodeCount)
+        }
+    }
+
     /// Closes a state that no service took.
     func discard() {
         state.close()  // before the binding its allocator uses goes away
@@ -70,6 +83,7 @@ final class BlankStates: @unchecked Sendable {
                     return !stopped
                 }
                 guard more, let made = try? PreparedLuaState(node: node) else { return }
+                made.loadHotChunks(from: node.codeCache)
                 let keep: Bool = lock.withLock {
                     if stopped { return false }
                     ready.append(made)

@@ -137,6 +137,16 @@ int skyhost_open_core(lua_State *L, struct skyhost_binding *binding);
 /// nothing for the modules it never requires. Runs protected; returns a Lua status.
 int skyhost_preload_native(lua_State *L, const char *const *names, int count);
 
+/// Loads, without running it, the chunk of `path` compiled to `bytecode` (from the node's code
+/// cache, where the file had the settled `stamp`) into a state prepared ahead of a launch; a
+/// later load of `path` while the file has that stamp takes it instead of undumping again (see
+/// code_cache.c). Returns a Lua status (the error message popped: the chunk is then not kept).
+int skyhost_prepare_chunk(lua_State *L, const char *path, const struct skyhost_file_stamp *stamp,
+                          const void *bytecode, size_t size);
+
+/// Drops the prepared chunks no load took. Never raises.
+void skyhost_forget_prepared(lua_State *L);
+
 /// Loads a Lua file through the node's compiled-code cache (as the replaced `loadfile` does),
 /// pushing the function, or returning an error status with the message pushed.
 int skyhost_loadfile_protected(lua_State *L, struct skyhost_binding *binding, const char *path);
