@@ -12,6 +12,9 @@ final class LuaServiceBody: ServiceBody {
     /// Kept so that the pool outlives the state's blocks.
     private let smallBlocks: SmallBlockPool
     private var initialized = false
+    /// Set when the loader has run: the end of the next message switches the collector to
+    /// generational mode (see `runLoader`).
+    private var generationalPending = false
 
     /// Binds a prepared state (made ahead by `BlankStates`, or now) to `service`.
     init(service: Service, environment: [String: String], prepared: PreparedLuaState? = nil) throws {
@@ -54,16 +57,26 @@ final class LuaServiceBody: ServiceBody {
             let mb = Double(skyhost_memory_used(binding)) / 1048576
             service.node.log(source: service.handle, "Memory warning \(String(format: "%.2f", mb)) M")
         }
+        if generationalPending {
+            generationalPending = false
+            skyhost_gc_generational(state.raw)
+        }
     }
 
     private func runLoader(args: String, in service: Service) {
         do {
-            // As snlua: no collection while the service loads (its heap only grows then), and
-            // the generational collector afterwards, which suits services' many short-lived
-            // message tables.
-            lua_gc_stop(state.raw)
-            defer { lua_gc_generational(state.raw) }
-            defer { skyhost_forget_prepared(state.raw) }  // (before the collection)
+            // As snlua: no collection while the service loads (its heap only grows then: the
+            // prepared state holds the collector, skyhost_gc_hold), and the generational
+            // collector afterwards, which suits services' many short-lived message tables.
+            // Switching runs a full collection; done after the next message (normally the start
+            // function, which has then told the launcher), it is no longer part of what
+            // newservice waits for. Until then the pause is the default again, so that a start
+            // function that allocates a lot is collected as usual once the heap has grown tenfold.
+            defer {
+                skyhost_forget_prepared(state.raw)
+                skyhost_gc_release(state.raw)
+                generationalPending = true
+            }
             try state.check(skyhost_loadfile_protected(state.raw, binding, loaderPath))
             try state.push(args)
             try state.call(arguments: 1, results: 0)

@@ -12,7 +12,9 @@ struct PreparedLuaState {
     /// Memory (bytes) at which a service is first reported as large; doubles after each report.
     static let memoryWarning = 32 << 20
 
-    init(node: Node) throws {
+    /// Makes a state for `node`; with `hotChunks`, loads the chunks of its most loaded files too
+    /// (see `loadHotChunks`). The collector is then held for the loading (`skyhost_gc_hold`).
+    init(node: Node, hotChunks: CodeCache? = nil) throws {
         smallBlocks = node.smallBlocks
         binding = .allocate(capacity: 1)
         binding.initialize(to: skyhost_binding(
@@ -35,6 +37,8 @@ struct PreparedLuaState {
             discard()
             throw error
         }
+        if let hotChunks { loadHotChunks(from: hotChunks) }
+        skyhost_gc_hold(state.raw)
     }
 
     /// Files whose chunks a state made ahead of a launch loads in advance.
@@ -43,7 +47,7 @@ struct PreparedLuaState {
     /// Loads (without running them) the chunks of the node's most loaded files, so that the
     /// service's loads of them, if the files are still unchanged, skip undumping them (see
     /// skyhost_prepare_chunk). Only for states made ahead: it costs the launch nothing.
-    func loadHotChunks(from cache: CodeCache) {
+    private func loadHotChunks(from cache: CodeCache) {
         for file in cache.hot(limit: Self.chunksAhead) {
             var stamp = file.stamp
             _ = skyhost_prepare_chunk(state.raw, file.path, &stamp, file.code.bytecode.baseAddress, file.code.bytecodeCount)
@@ -82,8 +86,7 @@ final class BlankStates: @unchecked Sendable {
                     while !stopped && ready.count >= Self.stock { lock.wait() }
                     return !stopped
                 }
-                guard more, let made = try? PreparedLuaState(node: node) else { return }
-                made.loadHotChunks(from: node.codeCache)
+                guard more, let made = try? PreparedLuaState(node: node, hotChunks: node.codeCache) else { return }
                 let keep: Bool = lock.withLock {
                     if stopped { return false }
                     ready.append(made)

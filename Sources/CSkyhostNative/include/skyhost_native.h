@@ -169,9 +169,25 @@ int skyhost_lua_pack(lua_State *L);
 int skyhost_lua_unpack(lua_State *L);
 int skyhost_lua_packstring(lua_State *L);
 
-/// lua_gc is variadic, which Swift cannot call: the two uses the runtime needs.
-static inline void lua_gc_stop(lua_State *L) { lua_gc(L, LUA_GCSTOP); }
-static inline void lua_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); lua_gc(L, LUA_GCRESTART); }
+// lua_gc is variadic, which Swift cannot call: the uses the runtime needs. A service's state
+// collects in three phases (see LuaServiceBody): held while it loads, incremental until its
+// first message is done, generational from then on.
+
+/// Lua 5.4's default pause of the incremental collector (LUAI_GCPAUSE), in percent.
+#define SKYHOST_GC_DEFAULT_PAUSE 200
+/// The pause while a service loads: no cycle starts before the heap is ten times what it was.
+#define SKYHOST_GC_LOADING_PAUSE 1000
+
+/// Collects fully, then lets the heap grow tenfold before the next cycle: a loading service's
+/// heap only grows, and collecting it meanwhile would be wasted work (snlua stops the collector).
+static inline void skyhost_gc_hold(lua_State *L) {
+    lua_gc(L, LUA_GCINC, SKYHOST_GC_LOADING_PAUSE, 0, 0);
+    lua_gc(L, LUA_GCCOLLECT);
+}
+/// Back to the default pause for the cycles after the current threshold.
+static inline void skyhost_gc_release(lua_State *L) { lua_gc(L, LUA_GCINC, SKYHOST_GC_DEFAULT_PAUSE, 0, 0); }
+/// Generational mode (this runs a full collection), as snlua uses after loading.
+static inline void skyhost_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
 
 /// Interrupts whatever Lua code the service runs: at its next instruction it raises
 /// `signal 0` (Skynet's `signal` console command). Safe to call from any thread.
