@@ -26,8 +26,8 @@ public final class Node: @unchecked Sendable {
     let codeCache = CodeCache()
     /// Where the services' Lua heaps take their small blocks from.
     let smallBlocks = SmallBlockPool()
-    /// Lua states made ahead of launches.
-    private let blankStates = BlankStates()
+    /// Lua states made ahead of launches by idle workers.
+    let blankStates = BlankStates()
     /// Modules written in Swift that every Lua service can `require`.
     let nativeModules: NativeModuleTable
     /// The node's TCP sockets (SwiftNIO; the event loop thread starts with the first socket).
@@ -67,9 +67,10 @@ public final class Node: @unchecked Sendable {
         _ = handles.bind(name: "logger", to: loggerService.handle)
 
         timer.start()
-        blankStates.start(node: self)
         let activities = (0..<configuration.threadCount).map { _ in WorkerActivity() }
-        scheduler.start(workers: activities) { [unowned self] i in self.workerLoop(i, activities[i]) }
+        scheduler.start(workers: activities, idleWork: { [unowned self] in blankStates.prepareOne(node: self) }) { [unowned self] i in
+            self.workerLoop(i, activities[i])
+        }
         monitor.start(workers: activities, node: self)
 
         let bootstrap = getenv("bootstrap") ?? "snlua bootstrap"

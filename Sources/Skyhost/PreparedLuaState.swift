@@ -1,5 +1,6 @@
 import CSkyhostNative
 import Lua
+import Synchronization
 
 /// A Lua state made ready for a service but not yet bound to one: the standard libraries,
 /// `skynet.core` and the native modules' preload entries, and the binding its native functions
@@ -61,62 +62,65 @@ struct PreparedLuaState {
     }
 }
 
-/// Lua states prepared ahead of launches on a thread of the node's own.
+/// Lua states prepared ahead of launches by workers that have nothing else to do.
 ///
 /// Creating a state and opening its libraries is a good part of what a launch costs, and it
-/// happens while the launcher, and the caller of `newservice`, wait. Made ahead, on a core that
-/// would otherwise spin idle, a launch only binds a ready state to the new service. A few are
-/// kept (`stock`); when none is ready, the launch makes its own as before.
+/// happens while the launcher, and the caller of `newservice`, wait. A worker about to spin or
+/// sleep for want of work prepares one instead (`prepareOne`), so a launch usually only binds a
+/// ready state to the new service. A few are kept (`stock`); when none is ready, the launch makes
+/// its own as before. (A thread of its own for this was tried: woken by each launch, it took the
+/// core from the launch it was meant to speed up.)
 final class BlankStates: @unchecked Sendable {
-    private let lock = ConditionLock()
+    private let lock = Lock()
     private var ready: [PreparedLuaState] = []
+    private var preparing = 0
     private var stopped = false
-    private var thread: WorkerThread?
+    /// `ready.count + preparing`, readable without the lock by workers looking for work.
+    private let planned = Atomic<Int>(0)
 
     /// States kept ready.
-    static let stock = 4
+    static let stock = 16
 
-    /// Starts the thread that keeps `stock` states ready for `node`.
-    func start(node: Node) {
-        thread = WorkerThread(name: "skyhost-states") { [self, unowned node] in
-            node.smallBlocks.attachCurrentThread()
-            defer { SmallBlockPool.detachCurrentThread() }
-            while true {
-                let more: Bool = lock.withLock {
-                    while !stopped && ready.count >= Self.stock { lock.wait() }
-                    return !stopped
-                }
-                guard more, let made = try? PreparedLuaState(node: node, hotChunks: node.codeCache) else { return }
-                let keep: Bool = lock.withLock {
-                    if stopped { return false }
-                    ready.append(made)
-                    return true
-                }
-                if !keep { made.discard() }
-            }
+    /// Prepares one state for `node` if fewer than `stock` are ready or being prepared. Returns
+    /// whether it did (so the caller, an idle worker, may look for work again first).
+    func prepareOne(node: Node) -> Bool {
+        guard planned.load(ordering: .relaxed) < Self.stock else { return false }
+        let go: Bool = lock.withLock {
+            guard !stopped, ready.count + preparing < Self.stock else { return false }
+            preparing += 1
+            planned.store(ready.count + preparing, ordering: .relaxed)
+            return true
         }
+        guard go else { return false }
+        let made = try? PreparedLuaState(node: node, hotChunks: node.codeCache)
+        let kept: Bool = lock.withLock {
+            preparing -= 1
+            if let made, !stopped { ready.append(made) }
+            planned.store(ready.count + preparing, ordering: .relaxed)
+            return !stopped
+        }
+        if !kept { made?.discard() }
+        return made != nil
     }
 
     /// A ready state, or nil if none is (the caller makes one).
     func take() -> PreparedLuaState? {
-        lock.lock()
-        let taken = ready.popLast()
-        lock.unlock()
-        lock.signal()
-        return taken
+        lock.withLock {
+            let taken = ready.popLast()
+            planned.store(ready.count + preparing, ordering: .relaxed)
+            return taken
+        }
     }
 
-    /// Stops the thread and closes the states nobody took.
+    /// Closes the states nobody took; none is prepared after this. Once the workers are stopped.
     func stop() {
         let left: [PreparedLuaState] = lock.withLock {
             stopped = true
             let left = ready
             ready.removeAll()
+            planned.store(Self.stock, ordering: .relaxed)
             return left
         }
-        lock.broadcast()
-        thread?.join()
-        thread = nil
         for prepared in left { prepared.discard() }
     }
 }
