@@ -12,8 +12,8 @@ final class LuaServiceBody: ServiceBody {
     /// Kept so that the pool outlives the state's blocks.
     private let smallBlocks: SmallBlockPool
     private var initialized = false
-    /// Set when the loader has run: the end of the next message switches the collector to
-    /// generational mode (see `runLoader`).
+    /// Set when the loader has run: the end of the next message asks for the collector's switch
+    /// to generational mode (see `runLoader`).
     private var generationalPending = false
 
     /// Binds a prepared state (made ahead by `BlankStates`, or now) to `service`.
@@ -58,8 +58,11 @@ final class LuaServiceBody: ServiceBody {
             service.node.log(source: service.handle, "Memory warning \(String(format: "%.2f", mb)) M")
         }
         if generationalPending {
+            // A message of its own, which goes through the ready queue: the worker that runs
+            // this one goes on with whoever this message woke (the launcher, told that the start
+            // function has returned), and the switch waits for a free worker.
             generationalPending = false
-            skyhost_gc_generational(state.raw)
+            service.node.deliver(Message(source: 0, session: 0, type: Message.collectorType, data: nil, size: 0), to: service)
         }
     }
 
@@ -68,10 +71,11 @@ final class LuaServiceBody: ServiceBody {
             // As snlua: no collection while the service loads (its heap only grows then: the
             // prepared state holds the collector, skyhost_gc_hold), and the generational
             // collector afterwards, which suits services' many short-lived message tables.
-            // Switching runs a full collection; done after the next message (normally the start
-            // function, which has then told the launcher), it is no longer part of what
-            // newservice waits for. Until then the pause is the default again, so that a start
-            // function that allocates a lot is collected as usual once the heap has grown tenfold.
+            // Switching runs a full collection; asked for at the end of the next message
+            // (normally the start function, which has then told the launcher) and done in a
+            // runtime message of its own, it is no longer part of what newservice waits for.
+            // Until then the pause is the default again, so that a start function that allocates
+            // a lot is collected as usual once the heap has grown tenfold.
             defer {
                 skyhost_forget_prepared(state.raw)
                 skyhost_gc_release(state.raw)
@@ -92,6 +96,12 @@ final class LuaServiceBody: ServiceBody {
             service.requestExit()
         }
         state.top = 0
+    }
+
+    /// Switches the collector to generational mode (which runs a full collection): the
+    /// runtime's `collectorType` message, sent after the first message that followed the loader.
+    func switchToGenerational() {
+        skyhost_gc_generational(state.raw)
     }
 
     /// Interrupts the running Lua code with `signal 0` (from any thread).

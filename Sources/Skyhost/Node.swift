@@ -324,7 +324,10 @@ public final class Node: @unchecked Sendable {
                 retire(service)
                 return false
             }
-            if message.type == Message.retireType { continue }
+            if message.type < 0 {  // the runtime's own: not a message of the service
+                if message.type == Message.collectorType { (service.body as? LuaServiceBody)?.switchToGenerational() }
+                continue
+            }
             let start = monotonicNanoseconds()
             service.busySince.store(start, ordering: .relaxed)
             if service.isLogging.load(ordering: .relaxed) {
@@ -359,7 +362,7 @@ public final class Node: @unchecked Sendable {
     /// Tells the sender of an undeliverable message that it failed (Skynet's drop_message).
     private func bounce(_ m: Message, from service: Service) {
         m.release()
-        guard m.source != 0, m.type != ProtocolType.error.rawValue, m.type != Message.retireType,
+        guard m.source != 0, m.type != ProtocolType.error.rawValue, m.type >= 0,
               m.source != service.handle else { return }
         deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)
     }
