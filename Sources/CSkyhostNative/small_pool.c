@@ -54,7 +54,7 @@ struct skyhost_pool *skyhost_pool_create(void) {
 
 void skyhost_pool_destroy(struct skyhost_pool *pool) {
     if (pool == NULL) return;
-    if (cache.pool == pool) cache.pool = NULL;  // (its blocks are the pool's, about to go)
+    if (cache.pool == pool) memset(&cache, 0, sizeof cache);  // its blocks are about to go
     for (struct slab *s = pool->slabs, *next; s != NULL; s = next) {
         next = s->next;
         mi_free(s);
