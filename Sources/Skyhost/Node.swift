@@ -22,7 +22,8 @@ public final class Node: @unchecked Sendable {
     private var bootFinished = false
     private let monitor: Monitor
     private let endpoint = Locked<(Service, HostEndpoint)?>(nil)
-    /// Compiled code shared by the node's Lua services, validated by content on every load.
+    /// Compiled code shared by the node's Lua services, validated on every load (the file's bytes,
+    /// or its settled stat stamp).
     let codeCache = CodeCache()
     /// Where the services' Lua heaps take their small blocks from.
     let smallBlocks = SmallBlockPool()
