@@ -33,7 +33,8 @@ let package = Package(
         // The C half of the native Lua modules: skynet.core argument handling, the skynet.pack
         // serializer and the per-service allocator. Everything that touches a Lua stack in a way
         // that can raise lives here; the policy it calls into is Swift (see skyhost_native.h).
-        .target(name: "CSkyhostNative", dependencies: ["CLua"]),
+        // The Lua heaps come from mimalloc (apt: libmimalloc-dev), see allocator.c.
+        .target(name: "CSkyhostNative", dependencies: ["CLua"], linkerSettings: [.linkedLibrary("mimalloc")]),
         // Swift over one lua_State. Knows nothing of services.
         .target(name: "Lua", dependencies: ["CLua", "CLuaShim"]),
         // The runtime.

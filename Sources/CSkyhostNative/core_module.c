@@ -15,7 +15,7 @@ static void switch_thread(struct skyhost_binding *b, lua_State *L);
 static void wait_signaller(struct skyhost_binding *b);
 
 static struct skyhost_binding *binding_of(lua_State *L) {
-    return (struct skyhost_binding *)lua_touserdata(L, lua_upvalueindex(1));
+    return skyhost_binding_of(L);
 }
 
 /// Reads a message argument at `index` (string, or lightuserdata + size, or nil) and returns a
@@ -257,9 +257,7 @@ static int open_core(lua_State *L) {
         {"memlimit", l_memlimit}, {"memory", l_memory},
         {NULL, NULL},
     };
-    luaL_newlibtable(L, functions);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    luaL_setfuncs(L, functions, 1);
+    luaL_newlib(L, functions);
     lua_pushcfunction(L, skyhost_lua_pack);
     lua_setfield(L, -2, "pack");
     lua_pushcfunction(L, skyhost_lua_unpack);
@@ -383,37 +381,65 @@ static int open_profile(lua_State *L) {
     // stack: module, start, total, resume
     lua_pushvalue(L, -3);
     lua_pushvalue(L, -3);
-    lua_pushvalue(L, lua_upvalueindex(1));  // the binding
+    lua_pushlightuserdata(L, skyhost_binding_of(L));
     lua_pushcclosure(L, profile_start, 3);
     lua_setfield(L, -5, "start");
     lua_pushvalue(L, -3);
     lua_pushvalue(L, -3);
-    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushlightuserdata(L, skyhost_binding_of(L));
     lua_pushcclosure(L, profile_stop, 3);
     lua_setfield(L, -5, "stop");
-    lua_pushvalue(L, lua_upvalueindex(1));  // the binding
+    lua_pushlightuserdata(L, skyhost_binding_of(L));
     lua_pushcclosure(L, profile_resume, 4);
     lua_setfield(L, -2, "resume");
     return 1;
 }
 
-int skyhost_install_code_cache(lua_State *L, struct skyhost_binding *b);
+int skyhost_install_code_cache(lua_State *L);
 
 // ---- installation -----------------------------------------------------------------------------
 
 static int install(lua_State *L) {
     struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, 1);
+    void *ud = NULL;
+    if (lua_getallocf(L, &ud) != skyhost_alloc || ud != &b->memory)
+        return luaL_error(L, "skynet.core needs the service's allocator (skyhost_alloc)");
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    lua_pushlightuserdata(L, b);
-    lua_pushcclosure(L, open_core, 1);
+    lua_pushcfunction(L, open_core);
     lua_setfield(L, -2, "skynet.core");
-    lua_pushlightuserdata(L, b);
-    lua_pushcclosure(L, open_profile, 1);
+    lua_pushcfunction(L, open_profile);
     lua_setfield(L, -2, "skynet.profile");
-    lua_pushlightuserdata(L, b);
-    lua_pushcclosure(L, l_print, 1);
+    lua_pushcfunction(L, l_print);
     lua_setglobal(L, "print");
-    return skyhost_install_code_cache(L, b);
+    return skyhost_install_code_cache(L);
+}
+
+// package.preload[name] for the host's native modules: require passes the name first.
+static int native_loader(lua_State *L) {
+    struct skyhost_binding *b = skyhost_binding_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    int n = b->host->open_module(b->ctx, L, name);
+    if (n < 0) return lua_error(L);  // Swift has returned: raising here crosses no Swift frame
+    return n;
+}
+
+static int preload_native_body(lua_State *L) {
+    const char *const *names = (const char *const *)lua_touserdata(L, 1);
+    int count = (int)lua_tointeger(L, 2);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    for (int i = 0; i < count; i++) {
+        lua_pushcfunction(L, native_loader);
+        lua_setfield(L, -2, names[i]);
+    }
+    return 0;
+}
+
+int skyhost_preload_native(lua_State *L, const char *const *names, int count) {
+    if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
+    lua_pushcfunction(L, preload_native_body);
+    lua_pushlightuserdata(L, (void *)names);
+    lua_pushinteger(L, count);
+    return lua_pcall(L, 2, 0, 0);
 }
 
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding) {
@@ -431,9 +457,7 @@ static int dispatch_traceback(lua_State *L) {
 }
 
 int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int session, uint32_t source) {
-    struct skyhost_binding *b = NULL;
-    lua_getallocf(L, (void **)&b);
-    b = (struct skyhost_binding *)((char *)b - offsetof(struct skyhost_binding, memory));
+    struct skyhost_binding *b = skyhost_binding_of(L);
     switch_thread(b, L);
     lua_settop(L, 0);
     lua_pushcfunction(L, dispatch_traceback);
@@ -488,34 +512,4 @@ void skyhost_signal(struct skyhost_binding *b) {
     lua_State *L = __atomic_load_n(&b->active, __ATOMIC_ACQUIRE);
     if (L != NULL) lua_sethook(L, signal_hook, LUA_MASKCOUNT, 1);
     __atomic_store_n(&b->trap, 1, __ATOMIC_RELEASE);
-}
-
-// ---- allocator --------------------------------------------------------------------------------
-
-// Only the service's own worker allocates; `used` is stored atomically (relaxed: a plain move
-// on x86) so that other threads may read it for `mem` and the Swift API.
-void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-    struct skyhost_memory *m = (struct skyhost_memory *)ud;
-    size_t old = ptr ? osize : 0;
-    size_t used = __atomic_load_n(&m->used, __ATOMIC_RELAXED);
-    if (nsize == 0) {
-        free(ptr);
-        __atomic_store_n(&m->used, used - old, __ATOMIC_RELAXED);
-        return NULL;
-    }
-    if (nsize > old && m->limit != 0 && used + (nsize - old) > m->limit) return NULL;
-    void *p = realloc(ptr, nsize);
-    if (p == NULL) return NULL;
-    used = used - old + nsize;
-    __atomic_store_n(&m->used, used, __ATOMIC_RELAXED);
-    if (used > m->peak) m->peak = used;
-    if (m->warning != 0 && used > m->warning) {
-        m->warning *= 2;
-        m->warned = 1;
-    }
-    return p;
-}
-
-size_t skyhost_memory_used(const struct skyhost_binding *b) {
-    return __atomic_load_n(&b->memory.used, __ATOMIC_RELAXED);
 }

@@ -1,14 +1,17 @@
+import CSkyhostNative
 import Crypto
 import Glibc
-import Synchronization
 
-/// Compiled Lua code shared by the services of a node, keyed by file path and validated by the
-/// file's exact bytes on every load (see `code_cache.c`): never stale, nothing to clear.
+/// Compiled Lua code shared by the services of a node, keyed by file path and validated on every
+/// load by the file's exact bytes, or by its settled stat stamp (see `code_cache.c`): never
+/// stale, nothing to clear.
 final class CodeCache: Sendable {
     /// One file's last compiled source and its bytecode, immutable once made.
-    final class Entry: @unchecked Sendable {
+    final class Code: @unchecked Sendable {
         let source: UnsafeMutableRawBufferPointer
         let bytecode: UnsafeMutableRawBufferPointer
+        let sourceCount: Int
+        let bytecodeCount: Int
 
         /// The source's SHA-1 as 40 lowercase hex digits and a NUL (what `sha1sum` prints for
         /// the file): the module version that `versions` and `patches` show.
@@ -30,9 +33,6 @@ final class CodeCache: Sendable {
             checksum[40] = 0
         }
 
-        let sourceCount: Int
-        let bytecodeCount: Int
-
         func matches(_ other: UnsafeRawBufferPointer) -> Bool {
             other.count == sourceCount && (sourceCount == 0 || memcmp(source.baseAddress!, other.baseAddress!, sourceCount) == 0)
         }
@@ -44,19 +44,69 @@ final class CodeCache: Sendable {
         }
     }
 
-    private let entries = Locked<[String: Entry]>([:])
-
-    /// The entry for `path` if it was compiled from exactly `source`.
-    func lookup(path: String, source: UnsafeRawBufferPointer) -> Entry? {
-        guard let entry = entries.withLock({ $0[path] }), entry.matches(source) else { return nil }
-        return entry
+    private struct Entry {
+        let code: Code
+        /// The file's stamp when it was known to hold `code.source` and had settled; nil if none.
+        var stamp: skyhost_file_stamp?
+        /// Loads that found this entry by its stamp.
+        var hits = 0
     }
 
-    /// Remembers `bytecode` as the compiled form of `source` for `path`; returns the new entry.
+    /// A file that many loads find unchanged, with its code: see `hot(limit:)`.
+    struct HotFile {
+        let path: String
+        let stamp: skyhost_file_stamp
+        let code: Code
+    }
+
+    private let entries = Locked<[String: Entry]>([:])
+
+    /// The code for `path` if it was stored (or checked) with exactly this settled stamp.
+    func lookup(path: String, stamp: skyhost_file_stamp) -> Code? {
+        entries.withLock { entries in
+            guard let entry = entries[path], let known = entry.stamp, Self.same(known, stamp) else { return nil }
+            entries[path]?.hits += 1
+            return entry.code
+        }
+    }
+
+    /// Loads of a file found by stamp before it counts as hot.
+    static let hotThreshold = 16
+
+    /// The settled files loaded most often (at least `hotThreshold` times), most loaded first:
+    /// the ones worth loading into states prepared ahead of launches.
+    func hot(limit: Int) -> [HotFile] {
+        entries.withLock { entries in
+            entries.filter { $0.value.stamp != nil && $0.value.hits >= Self.hotThreshold }
+                .sorted { $0.value.hits > $1.value.hits }
+                .prefix(limit)
+                .map { HotFile(path: $0.key, stamp: $0.value.stamp!, code: $0.value.code) }
+        }
+    }
+
+    /// The code for `path` if it was compiled from exactly `source`; when it was and `stamp` is
+    /// given (settled), the stamp is remembered so that later loads need not read the file.
+    func lookup(path: String, source: UnsafeRawBufferPointer, stamp: skyhost_file_stamp?) -> Code? {
+        guard let code = entries.withLock({ $0[path]?.code }), code.matches(source) else { return nil }
+        if let stamp {
+            entries.withLock { entries in
+                if entries[path]?.code === code { entries[path]?.stamp = stamp }
+            }
+        }
+        return code
+    }
+
+    /// Remembers the bytecode compiled from `source` for `path`, with the file's settled stamp;
+    /// returns the new code.
     @discardableResult
-    func store(path: String, source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) -> Entry {
-        let entry = Entry(source: source, bytecode: bytecode)
-        entries.withLock { $0[path] = entry }
-        return entry
+    func store(path: String, stamp: skyhost_file_stamp?, source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) -> Code {
+        let code = Code(source: source, bytecode: bytecode)
+        entries.withLock { $0[path] = Entry(code: code, stamp: stamp) }
+        return code
+    }
+
+    private static func same(_ a: skyhost_file_stamp, _ b: skyhost_file_stamp) -> Bool {
+        var a = a, b = b
+        return memcmp(&a, &b, MemoryLayout<skyhost_file_stamp>.size) == 0
     }
 }

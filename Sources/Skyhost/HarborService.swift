@@ -1,7 +1,8 @@
 /// The native `harbor` service (`:00000005` in a single node). Skynet's harbor routes messages
 /// between nodes; a single Skyhost node has no other nodes, so all it does is what the global
 /// name registry needs: `cdummy` redirects `N name` from the named service's address, and the
-/// name is bound to that address so that `skynet.send("NAME", ...)` finds it.
+/// name is bound to that address so that `skynet.send("NAME", ...)` finds it (`skynet.name`
+/// has usually bound it already: see lualib/skynet/lazy_rare.lua).
 final class HarborService: ServiceBody {
     func dispatch(_ message: Message, in service: Service) {
         guard message.type == ProtocolType.harbor.rawValue || message.type == ProtocolType.text.rawValue,
@@ -9,7 +10,8 @@ final class HarborService: ServiceBody {
         let text = String(decoding: UnsafeRawBufferPointer(start: data, count: message.size), as: UTF8.self)
         guard text.hasPrefix("N ") else { return }
         let name = String(text.dropFirst(2))
-        if !service.node.handles.bind(name: name, to: message.source) {
+        let handles = service.node.handles
+        if !handles.bind(name: name, to: message.source) && handles.handle(named: name) != message.source {
             service.node.log(source: service.handle, "global name \(name) is already bound")
         }
     }

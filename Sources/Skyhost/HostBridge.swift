@@ -1,5 +1,6 @@
 import CSkyhostNative
 import Glibc
+import Lua
 
 /// The `struct skyhost_host` function table through which the C half of `skynet.core` reaches
 /// the runtime. `ctx` is always the calling `Service`, unretained (the service outlives its
@@ -13,6 +14,14 @@ enum HostBridge {
     nonisolated(unsafe) static let table: UnsafePointer<skyhost_host> = {
         let t = UnsafeMutablePointer<skyhost_host>.allocate(capacity: 1)
         t.initialize(to: skyhost_host(
+            open_module: { ctx, L, name in
+                let service = HostBridge.service(ctx)
+                let state = LuaState(borrowing: L!)
+                guard let module = service.node.nativeModules.module(named: name!) else {
+                    return state.raise("no native module \(String(cString: name!))")
+                }
+                return module.open(state, service)
+            },
             send: { ctx, source, dest, ptype, session, data, size in
                 let service = HostBridge.service(ctx)
                 let m = Message(source: source, session: session, type: ptype, data: data, size: size)
@@ -47,25 +56,28 @@ enum HostBridge {
             now: { ctx in
                 HostBridge.service(ctx).node.now()
             },
-            code_lookup: { ctx, path, source, size, bytecode, bytecodeSize, checksum in
+            code_lookup: { ctx, path, stamp, source, size, bytecode, bytecodeSize, checksum in
                 let cache = HostBridge.service(ctx).node.codeCache
-                guard let entry = cache.lookup(path: String(cString: path!), source: UnsafeRawBufferPointer(start: source, count: size)) else {
-                    return nil
-                }
-                bytecode!.pointee = UnsafeRawPointer(entry.bytecode.baseAddress!)
-                bytecodeSize!.pointee = entry.bytecodeCount
-                checksum!.pointee = UnsafePointer(entry.checksum)
-                return Unmanaged.passRetained(entry).toOpaque()
+                let path = String(cString: path!)
+                let found = source == nil
+                    ? stamp.flatMap { cache.lookup(path: path, stamp: $0.pointee) }
+                    : cache.lookup(path: path, source: UnsafeRawBufferPointer(start: source, count: size), stamp: stamp?.pointee)
+                guard let code = found else { return nil }
+                bytecode!.pointee = UnsafeRawPointer(code.bytecode.baseAddress!)
+                bytecodeSize!.pointee = code.bytecodeCount
+                checksum!.pointee = UnsafePointer(code.checksum)
+                return Unmanaged.passRetained(code).toOpaque()
             },
             code_release: { _, token in
-                Unmanaged<CodeCache.Entry>.fromOpaque(token!).release()
+                Unmanaged<CodeCache.Code>.fromOpaque(token!).release()
             },
-            code_store: { ctx, path, source, size, bytecode, bytecodeSize, checksum in
-                let entry = HostBridge.service(ctx).node.codeCache.store(
+            code_store: { ctx, path, stamp, source, size, bytecode, bytecodeSize, checksum in
+                let code = HostBridge.service(ctx).node.codeCache.store(
                     path: String(cString: path!),
+                    stamp: stamp?.pointee,
                     source: UnsafeRawBufferPointer(start: source, count: size),
                     bytecode: UnsafeRawBufferPointer(start: bytecode, count: bytecodeSize))
-                checksum!.update(from: entry.checksum, count: 41)
+                checksum!.update(from: code.checksum, count: 41)
             }))
         return UnsafePointer(t)
     }()

@@ -9,33 +9,22 @@ final class LuaServiceBody: ServiceBody {
     private let state: LuaState
     private let binding: UnsafeMutablePointer<skyhost_binding>
     private let loaderPath: String
+    /// Kept so that the pool outlives the state's blocks.
+    private let smallBlocks: SmallBlockPool
     private var initialized = false
+    /// Set when the loader has run: the end of the next message asks for the collector's switch
+    /// to generational mode (see `runLoader`).
+    private var generationalPending = false
 
-    /// Memory (bytes) at which a service is first reported as large; doubles after each report.
-    static let memoryWarning = 32 << 20
-
-    init(service: Service, environment: [String: String]) throws {
-        binding = .allocate(capacity: 1)
-        binding.initialize(to: skyhost_binding(
-            host: HostBridge.table,
-            ctx: Unmanaged.passUnretained(service).toOpaque(),
-            handle: service.handle,
-            memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, peak: 0, warned: 0),
-            active: nil, trap: 0, profiling: 0))
-        do {
-            state = try LuaState(allocator: skyhost_alloc, userData: UnsafeMutableRawPointer(binding).advanced(by: MemoryLayout<skyhost_binding>.offset(of: \skyhost_binding.memory)!))
-        } catch {
-            binding.deallocate()
-            throw error
-        }
+    /// Binds a prepared state (made ahead by `BlankStates`, or now) to `service`.
+    init(service: Service, environment: [String: String], prepared: PreparedLuaState? = nil) throws {
+        let prepared = try prepared ?? PreparedLuaState(node: service.node)
+        state = prepared.state
+        binding = prepared.binding
+        smallBlocks = prepared.smallBlocks
+        binding.pointee.ctx = Unmanaged.passUnretained(service).toOpaque()
+        binding.pointee.handle = service.handle
         loaderPath = environment["lualoader"] ?? ""
-        try state.check(skyhost_open_core(state.raw, binding))
-        for module in service.node.nativeModules {
-            let open = module.open
-            try state.preload(module.name) { [unowned service] L in
-                open(LuaState(borrowing: L), service)
-            }
-        }
         try state.setGlobal("LUA_PATH", environment["lua_path"] ?? "")
         try state.setGlobal("LUA_CPATH", environment["lua_cpath"] ?? "")
         try state.setGlobal("LUA_SERVICE", environment["luaservice"] ?? "")
@@ -68,15 +57,30 @@ final class LuaServiceBody: ServiceBody {
             let mb = Double(skyhost_memory_used(binding)) / 1048576
             service.node.log(source: service.handle, "Memory warning \(String(format: "%.2f", mb)) M")
         }
+        if generationalPending {
+            // A message of its own, which goes through the ready queue: the worker that runs
+            // this one goes on with whoever this message woke (the launcher, told that the start
+            // function has returned), and the switch waits for a free worker.
+            generationalPending = false
+            service.node.deliver(Message(source: 0, session: 0, type: Message.collectorType, data: nil, size: 0), to: service)
+        }
     }
 
     private func runLoader(args: String, in service: Service) {
         do {
-            // As snlua: no collection while the service loads (its heap only grows then), and
-            // the generational collector afterwards, which suits services' many short-lived
-            // message tables.
-            lua_gc_stop(state.raw)
-            defer { lua_gc_generational(state.raw) }
+            // As snlua: no collection while the service loads (its heap only grows then: the
+            // prepared state holds the collector, skyhost_gc_hold), and the generational
+            // collector afterwards, which suits services' many short-lived message tables.
+            // Switching runs a full collection; asked for at the end of the next message
+            // (normally the start function, which has then told the launcher) and done in a
+            // runtime message of its own, it is no longer part of what newservice waits for.
+            // Until then the pause is the default again, so that a start function that allocates
+            // a lot is collected as usual once the heap has grown tenfold.
+            defer {
+                skyhost_forget_prepared(state.raw)
+                skyhost_gc_release(state.raw)
+                generationalPending = true
+            }
             try state.check(skyhost_loadfile_protected(state.raw, binding, loaderPath))
             try state.push(args)
             try state.call(arguments: 1, results: 0)
@@ -92,6 +96,12 @@ final class LuaServiceBody: ServiceBody {
             service.requestExit()
         }
         state.top = 0
+    }
+
+    /// Switches the collector to generational mode (which runs a full collection): the
+    /// runtime's `collectorType` message, sent after the first message that followed the loader.
+    func switchToGenerational() {
+        skyhost_gc_generational(state.raw)
     }
 
     /// Interrupts the running Lua code with `signal 0` (from any thread).

@@ -45,7 +45,7 @@ final class Mailbox: @unchecked Sendable {
             scheduled = false
             guard capacity > 1024 else { return }
             ring.deallocate()
-            capacity = 16
+            capacity = Mailbox.initialCapacity
             ring = .allocate(capacity: capacity)
             head = 0
             overloadThreshold = 1024
@@ -59,8 +59,12 @@ final class Mailbox: @unchecked Sendable {
         }
     }
 
+    /// Ring slots of a new mailbox (a power of two). Small, because most services idle most of
+    /// the time (an idle service's ring is part of what it costs); the ring doubles as needed.
+    static let initialCapacity = 4
+
     private let lock = Lock()
-    private var s = State(capacity: 16)
+    private var s = State(capacity: Mailbox.initialCapacity)
 
     deinit { s.ring.deallocate() }
 
@@ -109,6 +113,16 @@ final class Mailbox: @unchecked Sendable {
             if s.count > 0 { return true }
             s.becomeIdle()
             return false
+        }
+    }
+
+    /// Claims an idle mailbox's service for the caller, as a worker holds a scheduled one: true
+    /// if it was idle (not queued, not running, not closed); from then on pushes only queue.
+    func claimIfIdle() -> Bool {
+        lock.withLock {
+            if s.scheduled || s.closed { return false }
+            s.scheduled = true
+            return true
         }
     }
 

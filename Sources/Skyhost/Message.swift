@@ -15,6 +15,10 @@ struct Message {
     /// A message type the runtime uses internally to wake a service that must retire; never seen
     /// by Lua.
     static let retireType: Int32 = -1
+
+    /// A message type the runtime sends a Lua service to have its collector switched to
+    /// generational mode (see `LuaServiceBody`); never seen by Lua.
+    static let collectorType: Int32 = -2
 }
 
 extension Message {

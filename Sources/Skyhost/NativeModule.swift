@@ -1,3 +1,5 @@
+import CSkyhostNative
+import Glibc
 import Lua
 
 /// A Lua module written in Swift, available to every Lua service of a node through
@@ -15,4 +17,34 @@ extension NativeModule {
         MySQLModule.module,
         CryptModule.module,
     ]
+}
+
+/// A node's native modules, with their names as C strings: a new Lua state gets one
+/// package.preload entry per name, all the same light C function (`skyhost_preload_native`),
+/// which finds the module here by name when a service requires it.
+final class NativeModuleTable: @unchecked Sendable {
+    let modules: [NativeModule]
+    private let names: UnsafeMutablePointer<UnsafePointer<CChar>?>
+
+    init(_ modules: [NativeModule]) {
+        self.modules = modules
+        names = .allocate(capacity: max(modules.count, 1))
+        for (i, module) in modules.enumerated() { names[i] = UnsafePointer(strdup(module.name)) }
+    }
+
+    deinit {
+        for i in 0..<modules.count { free(UnsafeMutablePointer(mutating: names[i])) }
+        names.deallocate()
+    }
+
+    /// Adds the preload entries to a new state. Returns a Lua status (message pushed on failure).
+    func preload(into L: OpaquePointer) -> Int32 {
+        skyhost_preload_native(L, names, Int32(modules.count))
+    }
+
+    /// The module called `name`.
+    func module(named name: UnsafePointer<CChar>) -> NativeModule? {
+        for i in 0..<modules.count where strcmp(names[i]!, name) == 0 { return modules[i] }
+        return nil
+    }
 }

@@ -22,10 +22,15 @@ public final class Node: @unchecked Sendable {
     private var bootFinished = false
     private let monitor: Monitor
     private let endpoint = Locked<(Service, HostEndpoint)?>(nil)
-    /// Compiled code shared by the node's Lua services, validated by content on every load.
+    /// Compiled code shared by the node's Lua services, validated on every load (the file's bytes,
+    /// or its settled stat stamp).
     let codeCache = CodeCache()
+    /// Where the services' Lua heaps take their small blocks from.
+    let smallBlocks = SmallBlockPool()
+    /// Lua states made ahead of launches by idle workers.
+    let blankStates = BlankStates()
     /// Modules written in Swift that every Lua service can `require`.
-    let nativeModules: [NativeModule]
+    let nativeModules: NativeModuleTable
     /// The node's TCP sockets (SwiftNIO; the event loop thread starts with the first socket).
     let sockets = SocketServer()
 
@@ -39,7 +44,7 @@ public final class Node: @unchecked Sendable {
         environment = Locked(configuration.resolvedEnvironment())
         let interval = UInt64(configuration.environment["monitor_interval"] ?? "") ?? 500
         monitor = Monitor(intervalNanoseconds: max(1, interval) * 10_000_000)
-        nativeModules = NativeModule.all
+        nativeModules = NativeModuleTable(NativeModule.all)
         timer = TimerQueue(fire: { [unowned self] handle, session in
             self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
         })
@@ -64,7 +69,9 @@ public final class Node: @unchecked Sendable {
 
         timer.start()
         let activities = (0..<configuration.threadCount).map { _ in WorkerActivity() }
-        scheduler.start(workers: activities) { [unowned self] i in self.workerLoop(i, activities[i]) }
+        scheduler.start(workers: activities, idleWork: { [unowned self] in blankStates.prepareOne(node: self) }) { [unowned self] i in
+            self.workerLoop(i, activities[i])
+        }
         monitor.start(workers: activities, node: self)
 
         let bootstrap = getenv("bootstrap") ?? "snlua bootstrap"
@@ -112,6 +119,7 @@ public final class Node: @unchecked Sendable {
         monitor.stop()
         scheduler.stop()
         timer.stop()
+        blankStates.stop()
         sockets.shutdown()
         // The workers are stopped, so this thread may run the logger: what services logged just
         // before the end (an abort's reason, a benchmark's last figures) is not lost.
@@ -225,7 +233,7 @@ public final class Node: @unchecked Sendable {
         case "snlua":
             let service = handles.register { Service(handle: $0, node: self, launchName: launchName) }
             do {
-                service.body = try LuaServiceBody(service: service, environment: environment.withLock { $0 })
+                service.body = try LuaServiceBody(service: service, environment: environment.withLock { $0 }, prepared: blankStates.take())
             } catch {
                 handles.retire(service.handle)
                 log(source: source, "launch \(launchName) failed: \(error)")
@@ -253,7 +261,14 @@ public final class Node: @unchecked Sendable {
     func kill(_ handle: UInt32) -> Bool {
         guard let service = handles.retire(handle) else { return false }
         service.killed.store(true, ordering: .releasing)
-        // An empty wake-up message gets the service scheduled so that a worker retires it.
+        // An idle service is retired here and now (its Lua state closed on this thread), as
+        // Skynet releases an idle service in the thread that kills it: the memory comes back at
+        // once, and no worker has to come back to it later.
+        if service.mailbox.claimIfIdle() {
+            retire(service)
+            return true
+        }
+        // A busy one: an empty wake-up message gets it scheduled so that a worker retires it.
         _ = deliver(Message(source: 0, session: 0, type: Message.retireType, data: nil, size: 0), to: service)
         return true
     }
@@ -261,6 +276,8 @@ public final class Node: @unchecked Sendable {
     // MARK: Workers
 
     private func workerLoop(_ index: Int, _ activity: WorkerActivity) {
+        smallBlocks.attachCurrentThread()
+        defer { SmallBlockPool.detachCurrentThread() }
         var batch: [Message] = []
         batch.reserveCapacity(Scheduler.batchLimit)
         var current = scheduler.next(for: index)
@@ -313,7 +330,10 @@ public final class Node: @unchecked Sendable {
                 retire(service)
                 return false
             }
-            if message.type == Message.retireType { continue }
+            if message.type < 0 {  // the runtime's own: not a message of the service
+                if message.type == Message.collectorType { (service.body as? LuaServiceBody)?.switchToGenerational() }
+                continue
+            }
             let start = monotonicNanoseconds()
             service.busySince.store(start, ordering: .relaxed)
             if service.isLogging.load(ordering: .relaxed) {
@@ -348,7 +368,7 @@ public final class Node: @unchecked Sendable {
     /// Tells the sender of an undeliverable message that it failed (Skynet's drop_message).
     private func bounce(_ m: Message, from service: Service) {
         m.release()
-        guard m.source != 0, m.type != ProtocolType.error.rawValue, m.type != Message.retireType,
+        guard m.source != 0, m.type != ProtocolType.error.rawValue, m.type >= 0,
               m.source != service.handle else { return }
         deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)
     }

@@ -21,6 +21,8 @@ final class Scheduler: @unchecked Sendable {
     private let queued = Atomic<Int>(0)
     private var threads: [WorkerThread] = []
     private var activities: [WorkerActivity] = []
+    /// Work that waits for a free moment (see `start`).
+    private var idleWork: @Sendable () -> Bool = { false }
 
     /// Messages a worker takes from one service before it looks at the others.
     static let batchLimit = 32
@@ -80,6 +82,7 @@ final class Scheduler: @unchecked Sendable {
         // Spin briefly before sleeping: a message usually arrives within microseconds when
         // services talk to each other, and a futex sleep/wake pair costs more than that. Late in
         // the spin, take a service waiting in another worker's `next` slot.
+        while queued.load(ordering: .relaxed) == 0 && idleWork() {}
         spinning.add(1, ordering: .relaxed)
         for i in 0..<4000 {
             if queued.load(ordering: .relaxed) > 0 || (i & 255 == 255 && isStopped) { break }
@@ -121,8 +124,12 @@ final class Scheduler: @unchecked Sendable {
     /// True once `stop()` was called: a worker drops the service it runs and returns.
     var stopRequested: Bool { stopFlag.load(ordering: .acquiring) }
 
-    /// Starts one worker per activity, running `body(index)` (which loops on `next(for:)`).
-    func start(workers: [WorkerActivity], body: @escaping @Sendable (Int) -> Void) {
+    /// Starts one worker per activity, running `body(index)` (which loops on `next(for:)`). A
+    /// worker that finds nothing queued first calls `idleWork` until it returns false (it did
+    /// nothing) or a service is queued; each call should be short (tens of microseconds).
+    func start(workers: [WorkerActivity], idleWork: @escaping @Sendable () -> Bool = { false },
+               body: @escaping @Sendable (Int) -> Void) {
+        self.idleWork = idleWork
         activities = workers
         for i in 0..<workers.count {
             threads.append(WorkerThread(name: "skyhost-worker-\(i)") { body(i) })

@@ -176,6 +176,27 @@ import Testing
         #expect(node.output.log.contains("[:00000008] init ran before start true"))
     }
 
+    /// As in Skynet, where the harbor holds a message to a global name until the name is
+    /// registered: a global name can be used as soon as `skynet.name` returns, by any service.
+    @Test func aGlobalNameIsReachableAsSoonAsItIsGiven() throws {
+        let node = try TestNode([
+            "echo.lua": Self.echo,
+            "main.lua": """
+                local skynet = require "skynet"
+                require "skynet.manager"
+                skynet.start(function()
+                    local e = skynet.newservice("echo")
+                    skynet.name("ECHO", e)
+                    skynet.error("by global name", skynet.call("ECHO", "lua", "add", 2, 3))
+                    skynet.error("done")
+                end)
+                """,
+        ])
+        try node.output.waitForLog(containing: "done")
+        #expect(node.output.log.contains("[:00000008] by global name 5"))
+        #expect(!node.output.log.contains { $0.contains("already bound") || $0.contains("registered twice") })
+    }
+
     @Test func malformedMessageIsAnErrorNotACrash() throws {
         let node = try TestNode([
             "echo.lua": Self.echo,

@@ -295,6 +295,29 @@ import Testing
         #expect(try console.run("versions shared") == (lines.sorted() + ["<CMD OK>"]).joined(separator: "\n"))
     }
 
+    /// A module file left alone for a while is loaded without being read again (by its stat
+    /// stamp, or from a state prepared ahead): every service still knows which version it runs.
+    @Test func versionsAreKnownForModulesLoadedWithoutReadingTheFile() throws {
+        let count = 40
+        let (node, port) = try Self.node([
+            "settled_user.lua": """
+                local skynet = require "skynet"
+                require "update_auth"
+                skynet.start(function() end)
+                """,
+        ], services: Array(repeating: "settled_user", count: count))
+        let file = ConsoleTests.packageRoot + "/lualib/update_auth.lua"
+        let version = Self.sha1(try String(contentsOfFile: file, encoding: .utf8))
+        let console = try ConsoleSession(port: port)
+        let answer = try console.run("versions update_auth")
+        let lines = answer.split(separator: "\n")
+        #expect(lines.count == 2 && lines[1] == "<CMD OK>", "one version: \(answer)")
+        #expect(lines[0].hasPrefix("update_auth sha1:\(version.prefix(12)) "), "\(answer)")
+        let services = Int(lines[0].split(separator: " ")[2]) ?? 0
+        #expect(services >= count, "every test service: \(answer)")
+        withExtendedLifetime(node) {}
+    }
+
     @Test func patchesRecordTheTokensOperator() throws {
         let key = "test-key-" + UUID().uuidString
         let (node, port) = try Self.node([

@@ -688,11 +688,16 @@ end
 
 
 -- Names. A ".name" is local to the node; any other name is global and goes through .cslave
--- (cdummy in a single node), as Skynet's skynet.harbor.globalname does.
+-- (cdummy in a single node), as Skynet's skynet.harbor.globalname does. Skynet's harbor holds
+-- messages sent to a global name until .cslave has registered it; a single Skyhost node binds
+-- the name here and now instead, so a send to it right after this returns, from any service,
+-- finds it (bootstrap names DATACENTER and then launches the start service at once).
 local function global_name(name, handle)
 	assert(#name < 16, "global name is too long")	-- Skynet's GLOBALNAME_LENGTH
 	assert(tonumber(name) == nil, "global name can't be a number")
-	skynet.send(".cslave", "lua", "REGISTER", name, handle or c.self())
+	handle = handle or c.self()
+	c.command("NAME", name .. " " .. skynet.address(handle))
+	skynet.send(".cslave", "lua", "REGISTER", name, handle)
 end
 
 function skynet.register(name)

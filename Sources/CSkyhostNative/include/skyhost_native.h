@@ -18,9 +18,21 @@
 #define SKYHOST_PTYPE_RESPONSE 1
 #define SKYHOST_PTYPE_ERROR 7
 
+/// What stat says of a file's version: equal stamps mean the same bytes, provided the file had
+/// not changed for a while when the stamp was taken (see code_cache.c). No padding: compared
+/// byte for byte.
+struct skyhost_file_stamp {
+    uint64_t device, inode, size;
+    int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
 /// Functions the Swift runtime provides to the native modules. `ctx` is the calling service's
-/// opaque context. None of them raises or touches a lua_State.
+/// opaque context. None of them raises, and none but open_module touches a lua_State.
 struct skyhost_host {
+    /// Pushes the native module `name` (one of the names given to skyhost_preload_native) onto
+    /// L through protected calls only; returns 1, or -1 with an error message pushed (the caller
+    /// raises it, once Swift has returned).
+    int (*open_module)(void *ctx, lua_State *L, const char *name);
     /// Delivers a message. Takes ownership of `data` (a malloc'd block, or NULL when sz == 0)
     /// whatever the outcome. Returns 0 on success, -1 when `dest` does not exist.
     int (*send)(void *ctx, uint32_t source, uint32_t dest, int ptype, int session, void *data, size_t sz);
@@ -38,22 +50,47 @@ struct skyhost_host {
     void (*print)(void *ctx, const char *text, size_t sz);
     /// Centiseconds since the node started.
     uint64_t (*now)(void *ctx);
-    /// Compiled code for `path` if the node compiled exactly this `source` before: returns a
-    /// token for code_release and sets *bytecode / *bytecode_size and *checksum (the source's
-    /// SHA-1 in 40 hex digits, NUL-terminated, valid until code_release), or returns NULL.
-    void *(*code_lookup)(void *ctx, const char *path, const void *source, size_t size,
+    /// Compiled code for `path`: returns a token for code_release and sets *bytecode /
+    /// *bytecode_size and *checksum (the source's SHA-1 in 40 hex digits, NUL-terminated, valid
+    /// until code_release), or returns NULL. With `source` NULL, only code stored with exactly
+    /// `stamp` matches. Otherwise code compiled from exactly these bytes matches; if `stamp` is
+    /// not NULL (a settled stamp, see code_cache.c), the match is then remembered with it.
+    void *(*code_lookup)(void *ctx, const char *path, const struct skyhost_file_stamp *stamp,
+                         const void *source, size_t size,
                          const void **bytecode, size_t *bytecode_size, const char **checksum);
     /// Ends the use of a code_lookup result.
     void (*code_release)(void *ctx, void *token);
-    /// Remembers the compiled form of `source` for `path` (the host copies both) and writes the
-    /// source's SHA-1 (40 hex digits and a NUL) to `checksum`.
-    void (*code_store)(void *ctx, const char *path, const void *source, size_t size,
-                       const void *bytecode, size_t bytecode_size, char checksum[41]);
+    /// Remembers the compiled form of `source` for `path` (the host copies both), with the
+    /// file's settled stamp, or NULL when the file changed too recently to be trusted by stamp,
+    /// and writes the source's SHA-1 (40 hex digits and a NUL) to `checksum`.
+    void (*code_store)(void *ctx, const char *path, const struct skyhost_file_stamp *stamp,
+                       const void *source, size_t size, const void *bytecode, size_t bytecode_size,
+                       char checksum[41]);
 };
 
 /// The registry key of the table module name -> SHA-1 (40 hex digits) of the source file each
 /// module was last loaded from by `require` (the runtime's own "skynet" modules excepted).
 #define SKYHOST_MODULE_VERSIONS "skyhost.module_versions"
+
+/// A node's pool of small blocks (sizes up to SKYHOST_SMALL_MAX) for its services' Lua heaps:
+/// see small_pool.c.
+struct skyhost_pool;
+#define SKYHOST_SMALL_MAX 256
+
+/// A new, empty pool (NULL when out of memory).
+struct skyhost_pool *skyhost_pool_create(void);
+/// Frees the pool's memory. Every state that used it must have been closed.
+void skyhost_pool_destroy(struct skyhost_pool *pool);
+/// A block of `size` (1...SKYHOST_SMALL_MAX) bytes, or NULL. Any thread.
+void *skyhost_pool_alloc(struct skyhost_pool *pool, size_t size);
+/// Gives back a block of `size` bytes from skyhost_pool_alloc(pool, ...). Any thread.
+void skyhost_pool_free(struct skyhost_pool *pool, void *block, size_t size);
+/// Makes the calling thread (a worker of the pool's node) keep a cache of the pool's free
+/// blocks, so that its allocations need no lock. Must be undone by skyhost_pool_detach_thread
+/// before the thread ends or the pool is destroyed.
+void skyhost_pool_attach_thread(struct skyhost_pool *pool);
+/// Gives the calling thread's cached blocks back to their pool and stops caching.
+void skyhost_pool_detach_thread(void);
 
 /// Per-service memory accounting, read by the allocator on every allocation.
 struct skyhost_memory {
@@ -62,6 +99,7 @@ struct skyhost_memory {
     size_t warning;  ///< next size at which the host is told (doubles each time)
     size_t peak;
     int warned;      ///< set by the allocator when `used` passed `warning`; cleared by the host
+    struct skyhost_pool *pool;  ///< where blocks up to SKYHOST_SMALL_MAX bytes come from
 };
 
 /// What a service's native modules know about it. Owned by the Swift service object.
@@ -79,6 +117,15 @@ struct skyhost_binding {
     int profiling;
 };
 
+/// The binding of a service's state. The state's allocator is skyhost_alloc with the binding's
+/// `memory` as its ud (skyhost_open_core checks it), so the native functions need no upvalue
+/// to find it: they are light C functions, which cost the state no memory.
+static inline struct skyhost_binding *skyhost_binding_of(lua_State *L) {
+    void *memory = NULL;
+    lua_getallocf(L, &memory);
+    return (struct skyhost_binding *)((char *)memory - offsetof(struct skyhost_binding, memory));
+}
+
 /// Bytes the service's lua_State holds now; safe to call from any thread.
 size_t skyhost_memory_used(const struct skyhost_binding *binding);
 
@@ -86,11 +133,28 @@ size_t skyhost_memory_used(const struct skyhost_binding *binding);
 void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 /// Registers `skynet.core` (and `skynet.profile`'s timing helpers) in package.preload of L, bound
-/// to `binding`, replaces the global `print` by one that writes through the host, and replaces
+/// to `binding` (L's allocator must be skyhost_alloc with &binding->memory: see skyhost_binding_of), replaces the global `print` by one that writes through the host, and replaces
 /// `loadfile` and the Lua-file searcher of `require` by ones that reuse the node's compiled code
 /// when a file's bytes are unchanged (see code_cache.c). Runs protected; returns a Lua status
 /// (error message on the stack on failure).
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding);
+
+/// Makes `require(name)` open the host's native module `name` (open_module), for each of the
+/// `count` names: package.preload entries that are one light C function, so a service pays
+/// nothing for the modules it never requires. Runs protected; returns a Lua status.
+int skyhost_preload_native(lua_State *L, const char *const *names, int count);
+
+/// Loads, without running it, the chunk of `path` compiled to `bytecode` (from the node's code
+/// cache, where the file had the settled `stamp`) into a state prepared ahead of a launch; a
+/// later load of `path` while the file has that stamp takes it instead of undumping again (see
+/// code_cache.c). `checksum` is the source's SHA-1 (40 hex digits and a NUL), recorded as the
+/// module's version when `require` takes the chunk. Returns a Lua status (the error message
+/// popped: the chunk is then not kept).
+int skyhost_prepare_chunk(lua_State *L, const char *path, const struct skyhost_file_stamp *stamp,
+                          const void *bytecode, size_t size, const char *checksum);
+
+/// Drops the prepared chunks no load took. Never raises.
+void skyhost_forget_prepared(lua_State *L);
 
 /// Loads a Lua file through the node's compiled-code cache (as the replaced `loadfile` does),
 /// pushing the function, or returning an error status with the message pushed.
@@ -114,9 +178,25 @@ int skyhost_lua_pack(lua_State *L);
 int skyhost_lua_unpack(lua_State *L);
 int skyhost_lua_packstring(lua_State *L);
 
-/// lua_gc is variadic, which Swift cannot call: the two uses the runtime needs.
-static inline void lua_gc_stop(lua_State *L) { lua_gc(L, LUA_GCSTOP); }
-static inline void lua_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); lua_gc(L, LUA_GCRESTART); }
+// lua_gc is variadic, which Swift cannot call: the uses the runtime needs. A service's state
+// collects in three phases (see LuaServiceBody): held while it loads, incremental until its
+// first message is done, generational from then on.
+
+/// Lua 5.4's default pause of the incremental collector (LUAI_GCPAUSE), in percent.
+#define SKYHOST_GC_DEFAULT_PAUSE 200
+/// The pause while a service loads: no cycle starts before the heap is ten times what it was.
+#define SKYHOST_GC_LOADING_PAUSE 1000
+
+/// Collects fully, then lets the heap grow tenfold before the next cycle: a loading service's
+/// heap only grows, and collecting it meanwhile would be wasted work (snlua stops the collector).
+static inline void skyhost_gc_hold(lua_State *L) {
+    lua_gc(L, LUA_GCINC, SKYHOST_GC_LOADING_PAUSE, 0, 0);
+    lua_gc(L, LUA_GCCOLLECT);
+}
+/// Back to the default pause for the cycles after the current threshold.
+static inline void skyhost_gc_release(lua_State *L) { lua_gc(L, LUA_GCINC, SKYHOST_GC_DEFAULT_PAUSE, 0, 0); }
+/// Generational mode (this runs a full collection), as snlua uses after loading.
+static inline void skyhost_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
 
 /// Interrupts whatever Lua code the service runs: at its next instruction it raises
 /// `signal 0` (Skynet's `signal` console command). Safe to call from any thread.

@@ -136,7 +136,18 @@ final class TestNode: @unchecked Sendable {
         env["luaservice"] = folder.path + "/?.lua"
         env["lua_path"] = folder.path + "/?.lua"
         node = Node(configuration: NodeConfiguration(environment: env), output: output.nodeOutput)
-        try node.start()
+        do {
+            try node.start()
+        } catch {
+            throw StartFailure(error: error, log: output.log)
+        }
+    }
+
+    /// A node that did not start, with what it logged (the reason is usually there).
+    struct StartFailure: Error, CustomStringConvertible {
+        let error: any Error
+        let log: [String]
+        var description: String { "\(error)\n" + log.joined(separator: "\n") }
     }
 
     deinit { node.shutdown() }
