@@ -587,6 +587,7 @@ import Testing
         #expect(netstat.contains("address::00000009"), "\(netstat)")
         #expect(try console.run("snax x") == "snax is not supported by Skyhost\n<CMD Error>")
         try Self.expectServing(port)
+        withExtendedLifetime(node) {}
     }
 
     /// MEM, GC, STAT, TASK, UNIQTASK, INFO, KILLTASK, SUPPORT, PING, TRACELOG and EXIT, through
