@@ -8,6 +8,9 @@
 --   Patching.rollback_broadcast(id)        -> ok, lines     every service patched by broadcast id
 --   Patching.patches(handle)               -> lines          the patch stack of one service
 --   Patching.versions([module])            -> lines          which services run which version
+--   Patching.ask_all(handles, protocol, timeout, ...) -> outcome     one request to many services
+--       (also the updater's: handle -> table.pack(answer), Patching.FAILED or Patching.GONE; no
+--       entry for a service that did not answer within `timeout` centiseconds)
 --
 -- `lines` are for an operator (the console prints them; the updater returns them); `ok` is false
 -- when anything asked for was not done.
@@ -37,19 +40,40 @@ local function lua_services(script)
 	return handles
 end
 
--- Sends the debug command to every handle at once; handle -> table.pack(answer) or a reason.
-local function ask_all(handles, ...)
+-- What ask_all gives for a service whose call failed (no such handler, it raised, or it exited
+-- while asked), and for one that was not running.
+Patching.FAILED = "the call failed"
+Patching.GONE = "exited"
+
+-- Sends `...` with `protocol` to every handle at once (skynet.request) and waits at most `timeout`
+-- centiseconds. Returns handle -> table.pack(answer), Patching.FAILED or Patching.GONE; a handle
+-- without an entry did not answer in time (it will still read the message when it gets to it).
+function Patching.ask_all(handles, protocol, timeout, ...)
 	local outcome = {}
-	if #handles == 0 then
+	local n = #handles
+	if n == 0 then
 		return outcome
 	end
 	local req = skynet.request()
-	for _, handle in ipairs(handles) do
-		req:add({ handle, "debug", ... })
+	for i = 1, n do
+		req:add({ handles[i], protocol, ... })
 	end
-	for r, resp in req:select(TIMEOUT) do
-		outcome[r[1]] = resp or (resp == false and "the call failed" or "exited")
+	local FAILED, GONE = Patching.FAILED, Patching.GONE
+	for r, resp in req:select(timeout) do
+		if resp then
+			outcome[r[1]] = resp
+		elseif resp == false then
+			outcome[r[1]] = FAILED
+		else
+			outcome[r[1]] = GONE
+		end
 	end
+	return outcome
+end
+
+-- The debug command to every handle at once; handle -> table.pack(answer) or a reason.
+local function ask_all(handles, ...)
+	local outcome = Patching.ask_all(handles, "debug", TIMEOUT, ...)
 	for _, handle in ipairs(handles) do
 		if outcome[handle] == nil then
 			outcome[handle] = string.format("no answer within %g s", TIMEOUT / 100)
