@@ -13,25 +13,22 @@
 // where it came from. Blocks are 8-byte aligned (Lua's own requirement, LUAI_MAXALIGN).
 
 #include "skyhost_native.h"
-#include <mimalloc.h>
+#include "native_malloc.h"
 #include <string.h>
 
-// Under AddressSanitizer every block comes from the system's malloc instead, which the sanitizer
-// watches (it sees neither mimalloc's blocks nor the pool's reuse of blocks).
+// Under AddressSanitizer every block comes from the system's malloc (see native_malloc.h), the
+// small ones too: the sanitizer does not see the pool's reuse of blocks. (ThreadSanitizer keeps
+// the pool, whose blocks change threads only through its lock.)
 #if defined(__SANITIZE_ADDRESS__)
-#define SKYHOST_SYSTEM_MALLOC 1
+#define SKYHOST_NO_POOL 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define SKYHOST_SYSTEM_MALLOC 1
+#define SKYHOST_NO_POOL 1
 #endif
 #endif
 
-#ifdef SKYHOST_SYSTEM_MALLOC
-#include <stdlib.h>
+#ifdef SKYHOST_NO_POOL
 static inline int is_small(size_t size) { (void)size; return 0; }
-#define mi_malloc malloc
-#define mi_realloc realloc
-#define mi_free free
 #else
 static inline int is_small(size_t size) { return size <= SKYHOST_SMALL_MAX; }
 #endif

@@ -21,7 +21,7 @@
 // mark, as a slab allocator's does.
 
 #include "skyhost_native.h"
-#include <mimalloc.h>
+#include "native_malloc.h"
 #include <pthread.h>
 #include <string.h>
 
