@@ -9,15 +9,7 @@ import Testing
 /// each kind with its exact answer; this is the same input at random and in bulk.)
 @Suite struct ConsoleFuzzTests {
     /// The console's answer to `list` on a `ConsoleTests.consoleNode()`.
-    static let list = """
-        :00000004\tsnlua cdummy
-        :00000006\tsnlua datacenterd
-        :00000007\tsnlua service_mgr
-        :00000008\tsnlua main
-        :00000009\tsnlua debug_console 127.0.0.1 0
-        :0000000a\tsnlua serviceA
-        <CMD OK>
-        """
+    static let list = ConsoleTests.walkthroughList
 
     /// One piece of a connection's input.
     static func chunk(_ r: inout PackFuzzTests.Random) -> [UInt8] {

@@ -100,6 +100,17 @@ import Testing
 
     // MARK: - The document's walkthrough
 
+    /// The console's answer to `list` on the walkthrough's node (and on `consoleNode()`).
+    static let walkthroughList = """
+        :00000004\tsnlua cdummy
+        :00000006\tsnlua datacenterd
+        :00000007\tsnlua service_mgr
+        :00000008\tsnlua main
+        :00000009\tsnlua debug_console 127.0.0.1 0
+        :0000000a\tsnlua serviceA
+        <CMD OK>
+        """
+
     @Test func documentWalkthrough() throws {
         let (node, port) = try Self.exampleNode("inject")
         // Each tick: serviceA prints "foo", then "cmd not found bar".
@@ -107,15 +118,7 @@ import Testing
 
         let console = try ConsoleSession(port: port)
         #expect(console.greeting == "Welcome to skynet console")
-        #expect(try console.run("list") == """
-            :00000004\tsnlua cdummy
-            :00000006\tsnlua datacenterd
-            :00000007\tsnlua service_mgr
-            :00000008\tsnlua main
-            :00000009\tsnlua debug_console 127.0.0.1 0
-            :0000000a\tsnlua serviceA
-            <CMD OK>
-            """)
+        #expect(try console.run("list") == Self.walkthroughList)
 
         // echo 'inject :0000000a .../hotfix.lua' | nc 127.0.0.1 PORT
         let hotfix = node.folder.path + "/hotfix.lua"
@@ -528,16 +531,7 @@ import Testing
             let t = (try? ConsoleClient.run(port: port, lines: ["call :0a lua foo", "list"])) ?? "failed"
             results.withLock { $0.append(t) }
         }
-        let list = """
-            :00000004\tsnlua cdummy
-            :00000006\tsnlua datacenterd
-            :00000007\tsnlua service_mgr
-            :00000008\tsnlua main
-            :00000009\tsnlua debug_console 127.0.0.1 0
-            :0000000a\tsnlua serviceA
-            <CMD OK>
-
-            """
+        let list = Self.walkthroughList + "\n"
         #expect(results.withLock { $0 } == Array(repeating: "Welcome to skynet console\n" + Self.fooAnswer + "\n" + list, count: 12))
         // telnet ends lines with "\r\n".
         #expect(try ConsoleClient.run(port: port, lines: ["call :0a lua foo\r"]) == "Welcome to skynet console\n" + Self.fooAnswer + "\n")
