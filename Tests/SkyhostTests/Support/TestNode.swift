@@ -10,17 +10,19 @@ final class CapturedOutput: @unchecked Sendable {
 
     var nodeOutput: NodeOutput {
         NodeOutput(
-            log: { [self] line in append(&logLines, line) },
+            log: { [self] line in append(line, to: \.logLines) },
             print: { [self] text in
                 for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-                    append(&printed, String(line))
+                    append(String(line), to: \.printed)
                 }
             })
     }
 
-    private func append(_ list: inout [String], _ line: String) {
+    // (A key path, not an inout argument: an inout access to the list would begin before the
+    // lock is taken, which ThreadSanitizer rightly reports against a reader holding the lock.)
+    private func append(_ line: String, to list: ReferenceWritableKeyPath<CapturedOutput, [String]>) {
         lock.lock()
-        list.append(line)
+        self[keyPath: list].append(line)
         lock.broadcast()
         lock.unlock()
     }
