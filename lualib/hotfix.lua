@@ -5,8 +5,8 @@
 --   local reloaded, failed = HotFix.reload_pattern("^game%.")   -- names matching a Lua pattern
 --   local reloaded, failed = HotFix.reload_dir("game.")         -- names starting with a prefix
 --
--- As the document (基础热更新原理): clear package.loaded[name], require it again, report. Skyhost
--- has no code cache, so the file is read from disk each time: an edited file is picked up at once.
+-- As the document (基础热更新原理): clear package.loaded[name], require it again, report. Skyhost's
+-- code cache checks the file on every load, so an edited file is picked up at once.
 --
 -- Where this differs from the document, and why:
 --   * A failed reload changes nothing. When the new code cannot be found, does not compile, or

@@ -6,7 +6,8 @@
 --       -> ok, lines, id       inject into every service started as `snlua SCRIPT ...`
 --   Patching.rollback(handle, count)       -> ok, lines
 --   Patching.rollback_broadcast(id)        -> ok, lines     every service patched by broadcast id
---   Patching.patches(handle)               -> lines          the patch stack of one service
+--   Patching.patches(handle[, list])       -> lines          the patch stack of one service (list:
+--       its debug PATCHES answer, when the caller asked for it itself)
 --   Patching.versions([module])            -> lines          which services run which version
 --   Patching.ask_all(handles, protocol, timeout, ...) -> outcome     one request to many services
 --       (also the updater's: handle -> table.pack(answer), Patching.FAILED or Patching.GONE; no
@@ -71,12 +72,14 @@ function Patching.ask_all(handles, protocol, timeout, ...)
 	return outcome
 end
 
+local NO_ANSWER = string.format("no answer within %g s", TIMEOUT / 100)
+
 -- The debug command to every handle at once; handle -> table.pack(answer) or a reason.
 local function ask_all(handles, ...)
 	local outcome = Patching.ask_all(handles, "debug", TIMEOUT, ...)
 	for _, handle in ipairs(handles) do
 		if outcome[handle] == nil then
-			outcome[handle] = string.format("no answer within %g s", TIMEOUT / 100)
+			outcome[handle] = NO_ANSWER
 		end
 	end
 	return outcome
@@ -115,7 +118,8 @@ function Patching.broadcast(script, source, filename, meta, rollback_on_failure,
 	local id = new_broadcast_id()
 	meta = { operator = meta.operator, broadcast = id }
 	args = args or { n = 0 }
-	local outcome = ask_all(handles, "INJECT", meta, source, filename, table.unpack(args, 1, args.n))
+	local outcome = Patching.ask_all(handles, "debug", TIMEOUT, "INJECT", meta, source, filename,
+		table.unpack(args, 1, args.n))
 	local lines, applied, failed = {}, {}, 0
 	for _, handle in ipairs(handles) do
 		local o = outcome[handle]
@@ -129,9 +133,9 @@ function Patching.broadcast(script, source, filename, meta, rollback_on_failure,
 			end
 		else
 			failed = failed + 1
-			local why = type(o) == "table" and tostring(o[2]) or tostring(o)
+			local why = o == nil and NO_ANSWER or type(o) == "table" and tostring(o[2]) or o
 			lines[#lines + 1] = string.format("%s FAILED: %s", address(handle), (why:gsub("\n", " | ")))
-			if type(o) == "string" and o:sub(1, 9) == "no answer" then	-- it may apply it later
+			if o == nil then	-- no answer yet: it may apply it later
 				applied[#applied + 1] = handle
 			end
 		end
@@ -174,19 +178,19 @@ function Patching.rollback_broadcast(id)
 end
 
 function Patching.rollback(handle, count)
-	local ok, result = skynet.call(handle, "debug", "ROLLBACK", count)
-	if not ok then
-		return false, { tostring(result) }
+	local lines, err = skynet.call(handle, "debug", "ROLLBACK", count)
+	if not lines then
+		return false, { tostring(err) }
 	end
-	return true, ok
+	return true, lines
 end
 
 local function format_time(t)
 	return os.date("%Y-%m-%d %H:%M:%S", t)
 end
 
-function Patching.patches(handle)
-	local list = skynet.call(handle, "debug", "PATCHES")
+function Patching.patches(handle, list)
+	list = list or skynet.call(handle, "debug", "PATCHES")
 	if #list == 0 then
 		return { address(handle) .. " runs no patch" }
 	end

@@ -13,11 +13,11 @@
 -- start / init_service, register_protocol and the default protocols. The first time a service
 -- reads a name that this file does not define, it loads
 --   lualib/skynet/lazy.lua          the everyday API: send, call, ret, retpack, response,
---                                   dispatch, sleep, yield, wait, wakeup, fork, exit, address,
---                                   getenv, newservice, uniqueservice, register, time, stat, ...
+--                                   dispatch, sleep, yield, wait, wakeup, fork, address,
+--                                   getenv, newservice, uniqueservice, time, ...
 -- and, if the name is still missing,
---   lualib/skynet/lazy_rare.lua  trace, task, uniqtask, killthread, request / select,
---                                   dispatch_unknown_*, trace_timeout, ...
+--   lualib/skynet/lazy_rare.lua  exit, register, name, stat, trace, task, uniqtask, killthread,
+--                                   request / select, dispatch_unknown_*, trace_timeout, ...
 -- after which the name reads as if it had always been there (a name neither defines stays nil,
 -- as in Skynet). The core also calls them for what is rare on its own paths: a handler that
 -- raised, a traced thread, a forgotten response, an unknown message, sessions near the wrap of
@@ -48,7 +48,8 @@
 --   * skynet.trace() does not log Skynet's leftover "TRACE <tag>" debug line.
 --   * After skynet.exit, incoming RESPONSE / ERROR messages are dropped rather than answered with
 --     an ERROR (which could fail an unrelated call of the sender that has the same session number).
---   * skynet.cache is the native `skynet.codecache` module when the host has one, otherwise a stub.
+--   * skynet.cache is a stub (clear does nothing, mode is remembered): Skyhost's code cache checks
+--     each file on every load, so there is nothing to clear.
 --   * skynet.killthread of a sleeping thread voids its timer ("BREAK") instead of forgetting the
 --     session, which made Skynet log "Unknown session" when the timer fired.
 --   * request:close() drops only the answers still to come (Skynet also marked failed calls whose
@@ -388,7 +389,7 @@ skynet.register_protocol {
 	end,
 }
 
-internal.c = c
+internal.c = c	-- (so that inject's _U.c is skynet.core, as in Skynet)
 internal.proto = proto
 internal.session_id_coroutine = session_id_coroutine
 internal.session_coroutine_id = session_coroutine_id

@@ -390,15 +390,17 @@ local SERVICE_HOOKS = { _reload_module = true, _hotfix = true }
 -- switch on a key of their choosing or send the audit log elsewhere, so the console refuses them.
 local GUARDED_ENV = { update_key = true, audit_log = true, logpath = true }
 
--- Removes a trailing "--token TOKEN" from a COMMANDX line (its words and its text); returns TOKEN.
+-- Removes a trailing "--token TOKEN" (or "--token=TOKEN") from a COMMANDX line, its words and its
+-- text, as UpdateAuth.split does for the other commands; returns TOKEN.
 local function take_token(cmd)
-	local n = #cmd
-	if n >= 3 and cmd[n - 1] == "--token" then
-		local token = cmd[n]
-		cmd[n], cmd[n - 1] = nil, nil
-		cmd[1] = cmd[1]:gsub("%s+%-%-token%s+%S+%s*$", "")
-		return token
+	local token, rest = UpdateAuth.split(table.unpack(cmd, 2))
+	if token then
+		for i = rest.n + 2, #cmd do
+			cmd[i] = nil
+		end
+		cmd[1] = cmd[1]:gsub("%s+%-%-token[%s=]+%S+%s*$", "")
 	end
+	return token
 end
 
 -- Checks the token when `call handle protocol args` is an update (and not otherwise); returns the
@@ -619,11 +621,7 @@ end
 -- patches ADDRESS: the patches ADDRESS runs, oldest first.
 function COMMAND.patches(address)
 	local handle = adjust_address(address)
-	local ok, lines = pcall(Patching.patches, handle)
-	if not ok then
-		unknown(handle)
-	end
-	return table.concat(lines, "\n")
+	return table.concat(Patching.patches(handle, call(handle, "debug", "PATCHES")), "\n")
 end
 
 -- rollback ADDRESS [N]: undoes the last N (default 1) patches of ADDRESS.

@@ -52,11 +52,11 @@
 local skynet = require "skynet"
 local mysql = require "skyhost.mysql"
 local queue = require "skynet.queue"
+local migration = require "migration"	-- (which names are migrations)
 
 local format = string.format
 
 local driver
-local migration_pattern
 local CMD = {}
 
 ---------------------------------------------------------------------------------------------------
@@ -217,7 +217,8 @@ local function begin_run(source, name, text, origin, explicit)
 	local run = { name = name, checksum = checksum, origin = origin, explicit = explicit, statements = 0, source = source }
 	runs[source] = run
 	if explicit then
-		active[name] = run	-- a service's run has no end to wait for: its record says how far it got
+		active[name] = run	-- (only runs with an end, migration_end, are tracked: a service's run
+		                  	-- has none; its record says how far it got)
 	end
 	skynet.error(format("migration %s: started (%s, checksum %s)", name, origin, checksum:sub(1, 12)))
 	return run
@@ -245,8 +246,18 @@ local function service_file(name)
 	end
 end
 
-local function is_migration(name)
-	return type(name) == "string" and name:match(migration_pattern) ~= nil
+-- The launcher's list as last fetched (address -> "snlua NAME ..."): a service's entry never
+-- changes, so it is fetched again only for a caller it does not know.
+local launcher_list = {}
+
+local function description(source)
+	local addr = skynet.address(source)
+	local desc = launcher_list[addr]
+	if desc == nil then
+		launcher_list = skynet.call(".launcher", "lua", "LIST")
+		desc = launcher_list[addr]
+	end
+	return desc
 end
 
 -- The migration run a statement from `source` belongs to, starting one for a migration service
@@ -255,10 +266,9 @@ local function classify(source)
 	if runs[source] or classified[source] == false then
 		return runs[source]
 	end
-	local list = skynet.call(".launcher", "lua", "LIST")
-	local desc = list[skynet.address(source)]
+	local desc = description(source)
 	local name = desc and desc:match("^snlua%s+(%S+)")
-	if not is_migration(name) then
+	if not (name and migration.is_migration(name)) then
 		classified[source] = false
 		return nil
 	end
@@ -338,6 +348,9 @@ end
 
 function CMD.try_query(source, sql)
 	local run = run_of(source)
+	if run and run.failed then
+		return nil, format("migration %s already failed at statement %d; statement not run", run.name, run.failed.index)
+	end
 	local ok, res = execute(sql)
 	if not ok then
 		return nil, describe(res), res.errno, res.sqlstate
@@ -405,7 +418,6 @@ function CMD.forget(_, name)
 end
 
 skynet.start(function()
-	migration_pattern = setting "migration_pattern" or "^migrate_"
 	local options = settings()
 	driver = mysql.open(options)
 	skynet.dispatch("lua", function(session, source, cmd, ...)

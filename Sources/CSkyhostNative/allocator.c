@@ -19,15 +19,7 @@
 // Under AddressSanitizer every block comes from the system's malloc (see native_malloc.h), the
 // small ones too: the sanitizer does not see the pool's reuse of blocks. (ThreadSanitizer keeps
 // the pool, whose blocks change threads only through its lock.)
-#if defined(__SANITIZE_ADDRESS__)
-#define SKYHOST_NO_POOL 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SKYHOST_NO_POOL 1
-#endif
-#endif
-
-#ifdef SKYHOST_NO_POOL
+#ifdef SKYHOST_ASAN
 static inline int is_small(size_t size) { (void)size; return 0; }
 #else
 static inline int is_small(size_t size) { return size <= SKYHOST_SMALL_MAX; }
@@ -66,7 +58,6 @@ void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (p == NULL) return NULL;
     used = used - old + nsize;
     __atomic_store_n(&m->used, used, __ATOMIC_RELAXED);
-    if (used > m->peak) m->peak = used;
     if (m->warning != 0 && used > m->warning) {
         m->warning *= 2;
         m->warned = 1;

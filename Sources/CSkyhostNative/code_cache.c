@@ -85,6 +85,15 @@ static int settled_stamp(const char *path, struct skyhost_file_stamp *stamp) {
     return st.st_ctim.tv_sec + SETTLE_SECONDS < now.tv_sec;
 }
 
+/// A chunk compiled from text was loaded (`status` LUA_OK, the function on the stack): refuses it
+/// as Lua would when `mode` allows binary chunks only. Returns the status to report.
+static int refuse_text_mode(lua_State *L, const char *mode, int status) {
+    if (status != LUA_OK || mode == NULL || strchr(mode, 't') != NULL) return status;
+    lua_pop(L, 1);
+    lua_pushfstring(L, "attempt to load a text chunk (mode is '%s')", mode);
+    return LUA_ERRSYNTAX;
+}
+
 /// Loads cached bytecode as the chunk of `chunkname`, honouring `mode` as if it were the text
 /// it was compiled from; on success copies the source's `known_checksum` to `checksum` (if not
 /// NULL). Ends the use of `token`.
@@ -94,19 +103,14 @@ static int load_cached(lua_State *L, struct skyhost_binding *b, void *token, con
     int status = luaL_loadbufferx(L, (const char *)bytecode, bytecode_size, chunkname, "b");
     if (checksum != NULL && status == LUA_OK) memcpy(checksum, known_checksum, 41);
     b->host->code_release(b->ctx, token);
-    if (mode != NULL && strchr(mode, 't') == NULL && status == LUA_OK) {
-        lua_pop(L, 1);  // text source, but only binary chunks are allowed
-        lua_pushfstring(L, "attempt to load a text chunk (mode is '%s')", mode);
-        status = LUA_ERRSYNTAX;
-    }
-    return status;
+    return refuse_text_mode(L, mode, status);
 }
 
 // ---- chunks loaded ahead -----------------------------------------------------------------------
 // A state prepared ahead of a launch (see PreparedLuaState.swift) may already hold, unrun, the
 // chunks of the files most services load (skynet.lua, the loader...), undumped from the cache
-// off the launch's critical path: registry[prepared_key][path] = { function, stamp, checksum }. A load of
-// that path whose file still has that settled stamp takes the function instead of undumping the
+// off the launch's critical path: registry[prepared_key][path] = { function, stamp, checksum }. A
+// load of that path whose file still has that settled stamp takes the function instead of undumping the
 // same bytecode again: the same chunk, never run, with the same chunk name and environment. The
 // host drops what the loader did not take (skyhost_forget_prepared).
 
@@ -205,14 +209,8 @@ static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, 
     int usable_mode = mode == NULL || strchr(mode, 'b') || strchr(mode, 't');
     struct skyhost_file_stamp stamp;
     int settled = settled_stamp(path, &stamp);
-    if (settled && usable_mode && take_prepared(L, path, &stamp, checksum)) {
-        if (mode != NULL && strchr(mode, 't') == NULL) {  // as load_cached: compiled from text
-            lua_pop(L, 1);
-            lua_pushfstring(L, "attempt to load a text chunk (mode is '%s')", mode);
-            return LUA_ERRSYNTAX;
-        }
-        return LUA_OK;
-    }
+    if (settled && usable_mode && take_prepared(L, path, &stamp, checksum))
+        return refuse_text_mode(L, mode, LUA_OK);
     if (settled && usable_mode) {  // unchanged since a load that compiled or checked its bytes
         void *token = b->host->code_lookup(b->ctx, path, &stamp, NULL, 0, &bytecode, &bytecode_size,
                                            &known_checksum);

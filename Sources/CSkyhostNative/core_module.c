@@ -14,10 +14,6 @@ static const char callback_key = 0;  // registry key of the service's message ca
 static void switch_thread(struct skyhost_binding *b, lua_State *L);
 static void wait_signaller(struct skyhost_binding *b);
 
-static struct skyhost_binding *binding_of(lua_State *L) {
-    return skyhost_binding_of(L);
-}
-
 /// Reads a message argument at `index` (string, or lightuserdata + size, or nil) and returns a
 /// malloc'd block the host can own.
 static void *message_arg(lua_State *L, int index, size_t *sz) {
@@ -71,7 +67,7 @@ static int deliver(lua_State *L, struct skyhost_binding *b, int dest_index, uint
 
 // send(dest, ptype, session|nil, msg, sz) -> session | nil (unknown destination)
 static int l_send(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     int ptype = (int)luaL_checkinteger(L, 2);
     int session;
     if (lua_isnoneornil(L, 3)) session = b->host->genid(b->ctx);
@@ -83,7 +79,7 @@ static int l_send(lua_State *L) {
 
 // redirect(dest, source, ptype, session, msg, sz) -> true | nil
 static int l_redirect(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     uint32_t source = (uint32_t)luaL_checkinteger(L, 2);
     int ptype = (int)luaL_checkinteger(L, 3);
     int session = (int)luaL_optinteger(L, 4, 0);
@@ -93,7 +89,7 @@ static int l_redirect(lua_State *L) {
 }
 
 static int l_genid(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     lua_pushinteger(L, b->host->genid(b->ctx));
     return 1;
 }
@@ -121,7 +117,7 @@ static const char *command_param(lua_State *L, int index) {
 }
 
 static int l_command(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     const char *cmd = luaL_checkstring(L, 1);
     const char *param = command_param(L, 2);
     const char *result = b->host->command(b->ctx, cmd, param);
@@ -131,7 +127,7 @@ static int l_command(lua_State *L) {
 }
 
 static int l_intcommand(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     const char *cmd = luaL_checkstring(L, 1);
     const char *param = command_param(L, 2);
     const char *result = b->host->command(b->ctx, cmd, param);
@@ -146,7 +142,7 @@ static int l_intcommand(lua_State *L) {
 
 // addresscommand(cmd, param) -> handle: commands answering ":0000000a".
 static int l_addresscommand(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     const char *cmd = luaL_checkstring(L, 1);
     const char *param = command_param(L, 2);
     const char *result = b->host->command(b->ctx, cmd, param);
@@ -171,7 +167,7 @@ static const char *join_args(lua_State *L, const char *sep, size_t *len) {
 
 // error(...): skynet.error; arguments joined with one space.
 static int l_error(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     size_t len;
     const char *text = join_args(L, " ", &len);
     b->host->log(b->ctx, text, len);
@@ -180,7 +176,7 @@ static int l_error(lua_State *L) {
 
 // print(...): Lua's print, through the node's standard output.
 static int l_print(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     size_t len;
     join_args(L, "\t", &len);
     lua_pushliteral(L, "\n");
@@ -212,7 +208,7 @@ static int l_trash(lua_State *L) {
 }
 
 static int l_now(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     lua_pushinteger(L, (lua_Integer)b->host->now(b->ctx));
     return 1;
 }
@@ -229,13 +225,13 @@ static int l_hpc(lua_State *L) {
 }
 
 static int l_self(lua_State *L) {
-    lua_pushinteger(L, binding_of(L)->handle);
+    lua_pushinteger(L, skyhost_binding_of(L)->handle);
     return 1;
 }
 
 // memlimit(bytes): from now on an allocation that would pass `bytes` fails ("not enough memory").
 static int l_memlimit(lua_State *L) {
-    struct skyhost_binding *b = binding_of(L);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     lua_Integer limit = luaL_checkinteger(L, 1);
     lua_pushinteger(L, (lua_Integer)b->memory.limit);
     b->memory.limit = limit > 0 ? (size_t)limit : 0;
@@ -244,7 +240,7 @@ static int l_memlimit(lua_State *L) {
 
 // memory() -> bytes allocated by this service's lua_State
 static int l_memory(lua_State *L) {
-    lua_pushinteger(L, (lua_Integer)skyhost_memory_used(binding_of(L)));
+    lua_pushinteger(L, (lua_Integer)skyhost_memory_used(skyhost_binding_of(L)));
     return 1;
 }
 
@@ -280,8 +276,6 @@ static double thread_seconds(void) {
 #define PROFILE_START lua_upvalueindex(1)
 #define PROFILE_TOTAL lua_upvalueindex(2)
 #define PROFILE_RESUME lua_upvalueindex(3)
-#define PROFILE_BINDING lua_upvalueindex(4)
-#define PROFILE_BINDING_OF_START_STOP lua_upvalueindex(3)
 
 static int profile_start(lua_State *L) {
     if (lua_gettop(L) == 0) lua_pushthread(L);
@@ -296,7 +290,7 @@ static int profile_start(lua_State *L) {
     lua_pushvalue(L, 1);
     lua_pushnumber(L, thread_seconds());
     lua_rawset(L, PROFILE_START);
-    ((struct skyhost_binding *)lua_touserdata(L, PROFILE_BINDING_OF_START_STOP))->profiling++;
+    skyhost_binding_of(L)->profiling++;
     return 0;
 }
 
@@ -318,14 +312,14 @@ static int profile_stop(lua_State *L) {
     lua_pushnil(L);
     lua_rawset(L, PROFILE_TOTAL);
     lua_pushnumber(L, total);
-    ((struct skyhost_binding *)lua_touserdata(L, PROFILE_BINDING_OF_START_STOP))->profiling--;
+    skyhost_binding_of(L)->profiling--;
     return 1;
 }
 
 static int profile_resume(lua_State *L) {
     int n = lua_gettop(L);
     luaL_checktype(L, 1, LUA_TTHREAD);
-    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, PROFILE_BINDING);
+    struct skyhost_binding *b = skyhost_binding_of(L);
     // The bookkeeping only runs while some coroutine of this service is being timed.
     if (b->profiling > 0) {
         lua_pushvalue(L, 1);
@@ -381,16 +375,13 @@ static int open_profile(lua_State *L) {
     // stack: module, start, total, resume
     lua_pushvalue(L, -3);
     lua_pushvalue(L, -3);
-    lua_pushlightuserdata(L, skyhost_binding_of(L));
-    lua_pushcclosure(L, profile_start, 3);
+    lua_pushcclosure(L, profile_start, 2);
     lua_setfield(L, -5, "start");
     lua_pushvalue(L, -3);
     lua_pushvalue(L, -3);
-    lua_pushlightuserdata(L, skyhost_binding_of(L));
-    lua_pushcclosure(L, profile_stop, 3);
+    lua_pushcclosure(L, profile_stop, 2);
     lua_setfield(L, -5, "stop");
-    lua_pushlightuserdata(L, skyhost_binding_of(L));
-    lua_pushcclosure(L, profile_resume, 4);
+    lua_pushcclosure(L, profile_resume, 3);
     lua_setfield(L, -2, "resume");
     return 1;
 }

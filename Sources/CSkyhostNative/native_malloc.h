@@ -7,15 +7,9 @@
 #ifndef SKYHOST_NATIVE_MALLOC_H
 #define SKYHOST_NATIVE_MALLOC_H
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SKYHOST_SANITIZED_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SKYHOST_SANITIZED_MALLOC 1
-#endif
-#endif
+#include "sanitizers.h"
 
-#ifdef SKYHOST_SANITIZED_MALLOC
+#ifdef SKYHOST_SANITIZED
 #include <stdlib.h>
 #define mi_malloc malloc
 #define mi_calloc calloc

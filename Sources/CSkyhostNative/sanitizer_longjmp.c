@@ -9,13 +9,9 @@
 // program, __longjmp_chk takes liblua's calls (the program's symbols come first) and hands them
 // to longjmp, which the sanitizer intercepts. Ordinary builds keep glibc's checked version.
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define SKYHOST_SANITIZED_LONGJMP 1
-#endif
-#endif
+#include "sanitizers.h"
 
-#ifdef SKYHOST_SANITIZED_LONGJMP
+#ifdef SKYHOST_SANITIZED
 #include <setjmp.h>
 
 void __longjmp_chk(struct __jmp_buf_tag env[1], int value) __attribute__((noreturn));

@@ -94,7 +94,7 @@ static void *take_locked(struct skyhost_pool *pool, int c) {
         if (s == NULL) return NULL;
         s->next = pool->slabs;
         pool->slabs = s;
-        pool->bump = (char *)s + 16;      // keeps blocks 16-byte aligned where their size allows
+        pool->bump = (char *)s + 16;      // past the header; blocks are 8-byte aligned (LUAI_MAXALIGN)
         pool->end = (char *)s + SLAB_BYTES;
     }
     void *b = pool->bump;

@@ -25,10 +25,8 @@ final class CodeCache: Sendable {
             sourceCount = source.count
             bytecodeCount = bytecode.count
             checksum = .allocate(capacity: 41)
-            let digits = Array("0123456789abcdef".utf8)
-            for (i, byte) in Insecure.SHA1.hash(data: source).enumerated() {
-                checksum[2 * i] = CChar(bitPattern: digits[Int(byte >> 4)])
-                checksum[2 * i + 1] = CChar(bitPattern: digits[Int(byte & 15)])
+            for (i, digit) in hexDigits(of: Insecure.SHA1.hash(data: source)).enumerated() {
+                checksum[i] = CChar(bitPattern: digit)
             }
             checksum[40] = 0
         }

@@ -182,17 +182,9 @@ enum CryptModule {
 
     // MARK: Hex
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     private static func hexEncode(_ state: LuaState) -> Int32 {
         guard let text = argument(state, 1, "hexencode") else { return -1 }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count * 2)
-        for b in text {
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 15)])
-        }
-        return result(state, out)
+        return result(state, hexDigits(of: text))
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {

@@ -33,8 +33,6 @@ final class LuaServiceBody: ServiceBody {
         }
     }
 
-    var answersRequests: Bool { true }
-
     var memoryUsed: Int { skyhost_memory_used(binding) }
 
 

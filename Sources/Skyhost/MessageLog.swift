@@ -35,12 +35,7 @@ final class MessageLog: @unchecked Sendable {
     func record(_ m: Message) {
         var line = "\(ServiceAddress.format(m.source)) \(m.type) \(m.session) \(node.now()) "
         if let data = m.data {
-            let bytes = UnsafeRawBufferPointer(start: data, count: m.size)
-            line.reserveCapacity(line.count + 2 * m.size + 1)
-            for b in bytes {
-                line.append(Self.hexDigits[Int(b >> 4)])
-                line.append(Self.hexDigits[Int(b & 15)])
-            }
+            line += String(decoding: hexDigits(of: UnsafeRawBufferPointer(start: data, count: m.size)), as: UTF8.self)
         }
         file.write(Data((line + "\n").utf8))
     }
@@ -50,6 +45,4 @@ final class MessageLog: @unchecked Sendable {
         try? file.close()
         node.log(source: source, "Close log file \(path)")
     }
-
-    private static let hexDigits = Array("0123456789abcdef")
 }

@@ -23,7 +23,7 @@ extension NativeModule {
 /// package.preload entry per name, all the same light C function (`skyhost_preload_native`),
 /// which finds the module here by name when a service requires it.
 final class NativeModuleTable: @unchecked Sendable {
-    let modules: [NativeModule]
+    private let modules: [NativeModule]
     private let names: UnsafeMutablePointer<UnsafePointer<CChar>?>
 
     init(_ modules: [NativeModule]) {

@@ -307,8 +307,8 @@ public final class Node: @unchecked Sendable {
                 current = other
             }
         }
-        // Stopped: a service left in the slot is closed with the others by shutdown().
-        _ = activity.takeNext()
+        // Stopped: a service left in the slot is taken by Scheduler.stop() and closed with the
+        // others by shutdown().
     }
 
     /// Runs one batch of a service's messages. Returns true if the service should keep running

@@ -82,10 +82,10 @@ final class Scheduler: @unchecked Sendable {
         // Spin briefly before sleeping: a message usually arrives within microseconds when
         // services talk to each other, and a futex sleep/wake pair costs more than that. Late in
         // the spin, take a service waiting in another worker's `next` slot.
-        while queued.load(ordering: .relaxed) == 0 && idleWork() {}
+        while queued.load(ordering: .relaxed) == 0 && !stopRequested && idleWork() {}
         spinning.add(1, ordering: .relaxed)
         for i in 0..<4000 {
-            if queued.load(ordering: .relaxed) > 0 || (i & 255 == 255 && isStopped) { break }
+            if queued.load(ordering: .relaxed) > 0 || (i & 255 == 255 && stopRequested) { break }
             if i >= 1000, i & 63 == 0, let stolen = steal(except: worker) {
                 spinning.subtract(1, ordering: .relaxed)
                 return stolen
@@ -118,8 +118,6 @@ final class Scheduler: @unchecked Sendable {
         }
         return nil
     }
-
-    private var isStopped: Bool { lock.withLock { stopped } }
 
     /// True once `stop()` was called: a worker drops the service it runs and returns.
     var stopRequested: Bool { stopFlag.load(ordering: .acquiring) }

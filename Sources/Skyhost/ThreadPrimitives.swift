@@ -1,7 +1,8 @@
 import Glibc
 
 /// A pthread mutex with a condition variable, for the few places that need to sleep on a
-/// condition (the ready queue, the timer). Everything else uses `Synchronization.Mutex`.
+/// condition (the ready queue, the timer). Everything else uses `Lock` or `Locked` (pthread
+/// mutexes too, which ThreadSanitizer understands).
 final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -68,6 +69,8 @@ final class Lock: @unchecked Sendable {
 ///
 /// Used instead of `Synchronization.Mutex` because ThreadSanitizer understands pthread locks
 /// (Mutex's futex is invisible to it, so every access under it would be reported as a race).
+/// (It holds its mutex itself rather than a `Lock`: it guards the handle table, which every
+/// send reads, and one pointer less to follow there is worth the few repeated lines.)
 final class Locked<Value>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var value: Value

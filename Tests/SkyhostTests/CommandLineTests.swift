@@ -138,22 +138,11 @@ import Testing
                 skynet.error("ready")
             end)
             """])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--path", folder.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        var seen = ""
-        while !seen.contains("[:00000008] ready") {
-            let chunk = out.fileHandleForReading.availableData  // blocks until output or EOF
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        #expect(seen.contains("[:00000008] ready"))
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 128 + SIGTERM)
+        let node = try NodeProcess(["--path", folder.path], in: folder.path)
+        defer { node.stop() }
+        _ = try node.waitFor("ready") { $0.hasSuffix("[:00000008] ready") }
+        node.send(SIGTERM)
+        _ = try node.waitFor("the end of the output") { $0 == "<EOF>" }
+        #expect(node.terminationStatus == 128 + SIGTERM)
     }
 }

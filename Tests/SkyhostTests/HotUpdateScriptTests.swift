@@ -12,15 +12,8 @@ import Testing
     /// config.node1 (the scripts read it from there).
     final class Node {
         let folder: ServiceFolder
-        let process = Process()
+        let process: NodeProcess
         let port: UInt16
-        private let collected = Collected()
-
-        /// The node's output so far.
-        final class Collected: @unchecked Sendable {
-            let lock = NSCondition()
-            var text = ""
-        }
 
         init() throws {
             var files: [String: String] = [:]
@@ -32,29 +25,15 @@ import Testing
             }
             files["config.node1"] = Self.config(port: 0)
             folder = try ServiceFolder(files)
-
-            process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-            process.arguments = ["config.node1"]
-            process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            pipe.fileHandleForReading.readabilityHandler = { [collected] handle in
-                let data = handle.availableData
-                if data.isEmpty { handle.readabilityHandler = nil }
-                collected.lock.lock()
-                collected.text += String(decoding: data, as: UTF8.self)
-                collected.lock.broadcast()
-                collected.lock.unlock()
-            }
-            try process.run()
+            process = try NodeProcess(["config.node1"], in: folder.path)
             do {
-                let line = try Self.waitFor("Start debug console at 127.0.0.1:", in: collected)
+                let line = try process.waitFor("the console's port", timeout: 20) {
+                    $0.contains("Start debug console at 127.0.0.1:")
+                }.line
                 port = try #require(line.split(separator: ":").last.flatMap { UInt16($0) }, "\(line)")
-                try Self.waitFor("hot_update node ready", in: collected)
+                try waitForOutput("hot_update node ready")
             } catch {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                process.stop()
                 throw error
             }
             try folder.write("config.node1", Self.config(port: port))
@@ -72,29 +51,11 @@ import Testing
             """
         }
 
-        /// Waits until the node's output has a line containing `needle`; returns that line.
-        @discardableResult
-        static func waitFor(_ needle: String, in collected: Collected, timeout: Double = 20) throws -> String {
-            let deadline = Date().addingTimeInterval(timeout)
-            collected.lock.lock()
-            defer { collected.lock.unlock() }
-            while true {
-                if let line = collected.text.split(separator: "\n").first(where: { $0.contains(needle) }) {
-                    return String(line)
-                }
-                if !collected.lock.wait(until: deadline) {
-                    throw TestTimeout(what: needle, log: collected.text.components(separatedBy: "\n"), stdout: [])
-                }
-            }
-        }
-
         /// Waits until the node has printed a line containing `needle` (its log reaches us a
         /// little after the console's answer).
         func waitForOutput(_ needle: String) throws {
-            try Self.waitFor(needle, in: collected)
+            _ = try process.waitFor(needle, timeout: 20) { $0.contains(needle) }
         }
-
-        var output: String { collected.lock.lock(); defer { collected.lock.unlock() }; return collected.text }
 
         /// Copies examples/hot_update/updates/VERSION/lualib/business_logic.lua into lualib/.
         func install(_ version: String) throws {
@@ -103,10 +64,9 @@ import Testing
                              String(contentsOfFile: HotUpdateScriptTests.repo + "/examples/hot_update/" + source, encoding: .utf8))
         }
 
-        /// One console command's answer, without the greeting.
+        /// One console command's answer, ending with a newline as the console sends it.
         func console(_ line: String) throws -> String {
-            let transcript = try ConsoleClient.run(port: port, lines: [line])
-            return transcript.replacingOccurrences(of: "Welcome to skynet console\n", with: "")
+            try ConsoleSession(port: port).run(line) + "\n"
         }
 
         struct Run {
@@ -134,12 +94,7 @@ import Testing
 
         /// SIGKILL: nothing of the node needs to outlive the test, and a clean stop is not what
         /// is tested here.
-        deinit {
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
-        }
+        deinit { process.stop() }
     }
 
     @Test func hotfixShUpdatesARunningNodeAndFailsWithTheReason() throws {

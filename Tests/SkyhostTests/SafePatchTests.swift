@@ -120,6 +120,7 @@ import Testing
                 _DEFER(function() _G.print("deferred effect ran") end)
                 _UNDO(function() _G.print("compensation ran") end)
                 _P.lua.config.greeting = "hey"
+                _P.lua.handles.helpers_left = function() return type(_DEFER) .. " " .. type(_UNDO) end
                 if fail == "fail" then error("no") end
                 """,
         ])
@@ -131,6 +132,8 @@ import Testing
         #expect(try console.run("inject :0a \(node.folder.path)/effects.lua") == "<CMD OK>")
         _ = try node.output.waitForPrint { $0 == "deferred effect ran" }
         #expect(try console.run("call :0a lua greet me") == "1\they me\nn\t1\n<CMD OK>")
+        // The helpers belong to the inject: what it installed does not see them afterwards.
+        #expect(try console.run("call :0a lua helpers_left") == "1\tnil nil\nn\t1\n<CMD OK>")
         // Rolling the patch back runs its compensation too, and restores the greeting.
         #expect(try console.run("rollback :0a").hasSuffix("<CMD OK>"))
         #expect(node.output.stdout.filter { $0 == "compensation ran" }.count == 2)

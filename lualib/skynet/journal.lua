@@ -4,7 +4,8 @@
 --   journal:wrap(value)      a table is seen through a proxy that records every field it assigns
 --   journal:debug()          the `debug` library, recording setupvalue / upvaluejoin / setmetatable
 --   journal:env(u, p)        the hotfix's environment (see below)
---   journal:undo()           reverses every recorded change, last first; returns the count
+--   journal:undo()           reverses every recorded change, last first; returns the count and
+--                            the errors of compensations that raised
 --   journal:commit()         -> the changes (each with the value it left), for the patch stack
 --
 -- While a hotfix runs, everything it can reach through _U, _P, its globals (`_G`, the service's
@@ -35,8 +36,8 @@
 local getupvalue, setupvalue, upvaluejoin, upvalueid = debug.getupvalue, debug.setupvalue,
 	debug.upvaluejoin, debug.upvalueid
 local getinfo, dgetmetatable, dsetmetatable = debug.getinfo, debug.getmetatable, debug.setmetatable
-local rawget, rawset, rawequal, rawlen, next, pairs, type, select = rawget, rawset, rawequal, rawlen,
-	next, pairs, type, select
+local rawget, rawset, rawequal, rawlen, next, pairs, type = rawget, rawset, rawequal, rawlen,
+	next, pairs, type
 local setmetatable, getmetatable, tostring, pcall = setmetatable, getmetatable, tostring, pcall
 
 local Journal = {}
@@ -378,8 +379,7 @@ function Journal:close()
 	self.open = false
 	local env = self.env
 	if env then
-		for _, name in ipairs { "_G", "debug", "require", "next", "rawget", "rawset", "rawlen",
-			"rawequal", "getmetatable", "setmetatable" } do
+		for name in pairs(helpers) do	-- (the ones the hotfix used are cached in env)
 			rawset(env, name, nil)
 		end
 		journal_of[env] = nil

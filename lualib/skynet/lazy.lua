@@ -49,7 +49,8 @@ internal.watching_session = watching_session
 internal.sleep_session = sleep_session
 internal.wait_session = wait_session
 
--- Every session the runtime picks for a call or skynet.wait passes through here (see the core).
+-- The sessions the runtime picks for sleep, wait, request, rawcall and tracecall pass through
+-- here (skynet.call below and the core's skynet.timeout inline the same test).
 local GUARD_FROM <const> = 0x7ff00000
 local function checked(session)
 	if session and session >= GUARD_FROM then
@@ -113,6 +114,7 @@ function skynet.call(addr, typename, ...)
 	return p.unpack(wait_response(addr, session))
 end
 
+-- (lualib/skynet/debug.lua has a copy, so that its commands do not load this file: keep in step)
 function skynet.ret(msg, sz)
 	msg = msg or ""
 	local co = internal.running_thread

@@ -268,7 +268,7 @@ end
 -- PTYPE_TRACE announcement, or a message of a protocol that is unknown or has no dispatch
 -- function (`class`, if known). Requests among them are answered with an ERROR.
 function helpers.stray(prototype, msg, sz, session, source, class)
-	if prototype == 1 then	-- PTYPE_RESPONSE
+	if prototype == PTYPE_RESPONSE then
 		return unknown_response(session, source, msg, sz)
 	end
 	if class then
@@ -749,21 +749,17 @@ end
 
 skynet.pcall = pcall	-- deprecated in Skynet; pcall works across yields
 
-do	-- skynet.cache: the host's code cache when it has one, otherwise a stub
-	local ok, codecache = pcall(require, "skynet.codecache")
-	if ok and type(codecache) == "table" then
-		skynet.cache = codecache
-	else
-		local cache_mode = "OFF"
-		skynet.cache = {
-			clear = function() end,
-			mode = function(m)
-				local previous = cache_mode
-				if m then cache_mode = m end
-				return previous
-			end,
-		}
-	end
+do	-- skynet.cache: Skyhost's code cache checks each file on every load, so there is nothing to
+	-- clear; clear and mode keep Skynet's API (the mode is remembered, and changes nothing)
+	local cache_mode = "OFF"
+	skynet.cache = {
+		clear = function() end,
+		mode = function(m)
+			local previous = cache_mode
+			if m then cache_mode = m end
+			return previous
+		end,
+	}
 end
 
 return helpers

@@ -34,14 +34,8 @@ local function run_module(body, name, filename, inits)
 end
 
 return function(name)
-	-- Lua's own searcher (Skyhost's, over the code cache), which also records which version of
-	-- the module this service runs (see lualib/skynet/patch.lua). Not a Lua file on package.path
-	-- (a C module, a preload...), or one that does not load: Lua's require loads it or says why.
-	local found, body, filename = pcall(package.searchers[2], name)
-	if not found or type(body) ~= "function" then
-		return lua_require(name)
-	end
-
+	-- Another thread loading it already: wait for its result (before searching, which would
+	-- load the file and record its version again).
 	local co = coroutine.running()
 	local progress = in_progress[name]
 	if progress then
@@ -55,6 +49,14 @@ return function(name)
 			error(string.format("require %s failed", name), 2)
 		end
 		return module
+	end
+
+	-- Lua's own searcher (Skyhost's, over the code cache), which also records which version of
+	-- the module this service runs (see lualib/skynet/patch.lua). Not a Lua file on package.path
+	-- (a C module, a preload...), or one that does not load: Lua's require loads it or says why.
+	local found, body, filename = pcall(package.searchers[2], name)
+	if not found or type(body) ~= "function" then
+		return lua_require(name)
 	end
 
 	progress = { owner = co }

@@ -97,7 +97,6 @@ struct skyhost_memory {
     size_t used;     ///< bytes currently allocated by the lua_State
     size_t limit;    ///< 0 = unlimited; an allocation that would pass it fails
     size_t warning;  ///< next size at which the host is told (doubles each time)
-    size_t peak;
     int warned;      ///< set by the allocator when `used` passed `warning`; cleared by the host
     struct skyhost_pool *pool;  ///< where blocks up to SKYHOST_SMALL_MAX bytes come from
 };

@@ -61,7 +61,5 @@ final class HostEndpoint: ServiceBody, @unchecked Sendable {
         for c in waiting { c.resume(throwing: SkyhostError.nodeStopped) }
     }
 
-    var answersRequests: Bool { true }
-
     var memoryUsed: Int { 0 }
 }

@@ -51,7 +51,5 @@ final class SwiftServiceBody: ServiceBody, @unchecked Sendable {
 
     func close(_ service: Service) {}
 
-    var answersRequests: Bool { true }
-
     var memoryUsed: Int { 0 }
 }

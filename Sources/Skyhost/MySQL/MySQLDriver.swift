@@ -102,8 +102,7 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
         for job in dropped { reply(failure: Self.closedFailure, to: job.source, session: job.session) }
     }
 
-    /// Replies come later, from the driver threads.
-    var answersRequests: Bool { true }
+    // (It answers requests: replies come later, from the driver threads.)
 
     var memoryUsed: Int { 0 }
 

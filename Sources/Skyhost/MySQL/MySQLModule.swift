@@ -103,10 +103,6 @@ enum MySQLModule {
         var len = 0
         guard let p = lua_tolstring(state.raw, 1, &len) else { return state.raise("checksum: no string") }
         let digest = SHA256.hash(data: UnsafeRawBufferPointer(start: p, count: len))
-        let hex = digest.map { b in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(b >> 4)], digits[Int(b & 15)]], as: UTF8.self)
-        }.joined()
-        return state.pushResult(hex)
+        return state.pushResult(String(decoding: hexDigits(of: digest), as: UTF8.self))
     }
 }

@@ -129,6 +129,11 @@ final class ConsoleSession {
         }
     }
 
+    /// The answers to `lines`, sent one after the other.
+    func answers(_ lines: [String]) throws -> [String] {
+        try lines.map { try run($0) }
+    }
+
     /// Sends `line` and a newline; returns the answer.
     func run(_ line: String) throws -> String {
         try run(bytes: Array((line + "\n").utf8))
