@@ -81,7 +81,7 @@ function HotFix.reload(module_name, operator)
 	patch.push {
 		kind = "reload", name = module_name, module = module_name, old = old, new = mod,
 		old_version = old_version, checksum = patch.version_of(module_name),
-		operator = type(operator) == "string" and operator or "unknown",
+		operator = type(operator) == "string" and operator or "anonymous",
 	}
 	return true, mod
 end

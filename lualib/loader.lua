@@ -14,8 +14,9 @@
 -- runs the service's main chunk with the remaining words as string arguments.
 --
 -- As Skynet, with these differences:
---   * The node's code cache only saves compiling: every service (and every require) reads its
---     file, and an edited file is picked up by the next newservice / reload.
+--   * The node's code cache only saves compiling: every load checks its file (its stat, or its
+--     bytes while it was changed in the last seconds), so an edited file is picked up by the next
+--     newservice / reload.
 --   * package.cpath keeps the system's default entries after LUA_CPATH, so that system Lua C
 --     modules (Debian's lua-cjson...) stay reachable. An empty LUA_PATH / LUA_CPATH leaves the
 --     corresponding default in place instead of an empty search path.

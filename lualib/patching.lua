@@ -21,10 +21,6 @@ local skynet = require "skynet"
 local TIMEOUT = 500	-- centiseconds a service may take to answer
 local Patching = {}
 
-local function address(handle)
-	return string.format(":%08x", handle)
-end
-
 -- The handles of the running Lua services, in address order, this service excepted; only
 -- those started from `script` (`snlua SCRIPT ...`) when it is given.
 local function lua_services(script)
@@ -90,7 +86,7 @@ local broadcasts = 0
 -- A node-wide unique id for a broadcast: "b<n><address of the service that made it>".
 local function new_broadcast_id()
 	broadcasts = broadcasts + 1
-	return string.format("b%d%s", broadcasts, address(skynet.self()))
+	return string.format("b%d%s", broadcasts, skynet.address(skynet.self()))
 end
 
 -- The rollback of broadcast `id` in the given handles; returns ok, lines.
@@ -100,10 +96,10 @@ local function rollback_in(handles, id)
 	for _, handle in ipairs(handles) do
 		local o = outcome[handle]
 		if type(o) == "table" and o[1] then
-			lines[#lines + 1] = string.format("%s %s", address(handle), table.concat(o[1], "; "))
+			lines[#lines + 1] = string.format("%s %s", skynet.address(handle), table.concat(o[1], "; "))
 		else
 			ok = false
-			lines[#lines + 1] = string.format("%s rollback FAILED: %s", address(handle),
+			lines[#lines + 1] = string.format("%s rollback FAILED: %s", skynet.address(handle),
 				type(o) == "table" and tostring(o[2]) or tostring(o))
 		end
 	end
@@ -127,14 +123,14 @@ function Patching.broadcast(script, source, filename, meta, rollback_on_failure,
 			local result = o[3] or {}
 			if result.id then
 				applied[#applied + 1] = handle
-				lines[#lines + 1] = string.format("%s ok: patch #%d (%s)", address(handle), result.id, result.summary)
+				lines[#lines + 1] = string.format("%s ok: patch #%d (%s)", skynet.address(handle), result.id, result.summary)
 			else
-				lines[#lines + 1] = string.format("%s ok: no change", address(handle))
+				lines[#lines + 1] = string.format("%s ok: no change", skynet.address(handle))
 			end
 		else
 			failed = failed + 1
 			local why = o == nil and NO_ANSWER or type(o) == "table" and tostring(o[2]) or o
-			lines[#lines + 1] = string.format("%s FAILED: %s", address(handle), (why:gsub("\n", " | ")))
+			lines[#lines + 1] = string.format("%s FAILED: %s", skynet.address(handle), (why:gsub("\n", " | ")))
 			if o == nil then	-- no answer yet: it may apply it later
 				applied[#applied + 1] = handle
 			end
@@ -192,7 +188,7 @@ end
 function Patching.patches(handle, list)
 	list = list or skynet.call(handle, "debug", "PATCHES")
 	if #list == 0 then
-		return { address(handle) .. " runs no patch" }
+		return { skynet.address(handle) .. " runs no patch" }
 	end
 	local lines = {}
 	for _, p in ipairs(list) do
@@ -216,7 +212,7 @@ function Patching.versions(module)
 					by_module[name] = versions
 					local addrs = versions[checksum] or {}
 					versions[checksum] = addrs
-					addrs[#addrs + 1] = address(handle)
+					addrs[#addrs + 1] = skynet.address(handle)
 				end
 			end
 		end

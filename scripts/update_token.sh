@@ -1,7 +1,7 @@
 #!/bin/bash
 # scripts/update_token.sh OPERATOR - prints an update token for a node's update key.
 #
-# The key is read from SKYHOST_UPDATE_KEY (the same variable a node reads when its config has no
+# The key is read from SKYHOST_UPDATE_KEY (the variable a node prefers to its config's
 # update_key). The token is OPERATOR:TIMESTAMP:base64(HMAC-SHA1(key, "OPERATOR:TIMESTAMP")), as
 # lualib/update_auth.lua's generate_token makes it, and is valid for 300 seconds:
 #

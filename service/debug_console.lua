@@ -24,10 +24,13 @@
 --   * issue 8: `inject` is all or nothing (a hotfix that raises has every change it made undone,
 --     and the error says so); `check`, `patches`, `rollback`, `injectall`, `rollbackall` and
 --     `versions` are new (see the block marked "issue 8" below);
---   * update authorisation (lualib/update_auth.lua): on a node with an update key, `inject`,
---     `dbgcmd ADDRESS RUN`, `call ADDRESS debug RUN` and calls that change .updater, .config_mgr
---     or .version_mgr need a token as the last two words of the line, `--token TOKEN`; `getenv
---     update_key` is refused. See the block marked "update authorisation" below.
+--   * update authorisation (lualib/update_auth.lua): on a node with an update key, every command
+--     that changes code or config needs a token as the last two words of the line, `--token
+--     TOKEN`: `inject`, `injectall`, `rollback`, `rollbackall`, `dbgcmd` / `call ADDRESS debug`
+--     with RUN, INJECT, ROLLBACK or ROLLBACK_BROADCAST, `call ADDRESS lua _reload_module |
+--     _hotfix`, and calls that change .updater, .config_mgr or .version_mgr. `getenv update_key`
+--     is refused, and so is `setenv` of update_key, audit_log and logpath. See the block marked
+--     "update authorisation" below.
 
 local skynet = require "skynet"
 local core = require "skynet.core"
@@ -630,11 +633,8 @@ function COMMAND.rollback(address, ...)
 	local token, words = UpdateAuth.split(...)
 	UpdateAuth.require(token, table.concat({ "console rollback", skynet.address(handle),
 		table.unpack(words, 1, words.n) }, " "))
-	local ok, result = call(handle, "debug", "ROLLBACK", words[1])
-	if not ok then
-		fail(result)
-	end
-	return table.concat(ok, "\n")
+	local lines, err = call(handle, "debug", "ROLLBACK", words[1])
+	return report(lines ~= nil, lines or { tostring(err) })
 end
 
 -- rollbackall ID: undoes broadcast ID in every service it patched.

@@ -327,10 +327,18 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Commands
 
+-- Why a statement of migration run `run` is refused (a statement of it failed already), or nil.
+local function refused(run)
+	if run and run.failed then
+		return format("migration %s already failed at statement %d; statement not run", run.name, run.failed.index)
+	end
+end
+
 function CMD.query(source, sql)
 	local run = run_of(source)
-	if run and run.failed then
-		error(format("migration %s already failed at statement %d; statement not run: %s", run.name, run.failed.index, excerpt(sql)), 0)
+	local why = refused(run)
+	if why then
+		error(why .. ": " .. excerpt(sql), 0)
 	end
 	local ok, res = execute(sql)
 	if run then
@@ -348,8 +356,9 @@ end
 
 function CMD.try_query(source, sql)
 	local run = run_of(source)
-	if run and run.failed then
-		return nil, format("migration %s already failed at statement %d; statement not run", run.name, run.failed.index)
+	local why = refused(run)
+	if why then
+		return nil, why
 	end
 	local ok, res = execute(sql)
 	if not ok then

@@ -50,7 +50,6 @@
 
 local skynet = require "skynet"
 require "skynet.manager"	-- skynet.register on Skynet
-local HotFix = require "hotfix"
 local UpdateAuth = require "update_auth"	-- update authorisation (issue 5)
 local Patching = require "patching"	-- issue 8
 
@@ -71,6 +70,11 @@ local function handle_of(addr)
 	end
 end
 
+-- The handle of a service named by an operator: an address or a local name (".game").
+local function service_of(addr)
+	return handle_of(addr) or skynet.localname(tostring(addr))
+end
+
 -- { [":0000000a"] = "snlua name args", ... } from the launcher.
 local function running_services()
 	local launcher = skynet.localname(".launcher")
@@ -88,20 +92,18 @@ end
 
 -- Sends `...` with the lua protocol to every handle at once and waits at most TIMEOUT (the same
 -- helper as the console's patch commands, lualib/patching.lua). Returns handle ->
--- table.pack(answer) | NO_CALL | GONE; no entry for a service that did not answer in time.
-local NO_CALL = "the call failed (no such handler, it raised, or the service exited)"
-local GONE = "not running (it exited)"
+-- table.pack(answer) | Patching.FAILED | Patching.GONE; no entry for a service that did not
+-- answer in time.
 local function ask_all(handles, ...)
-	local outcome = Patching.ask_all(handles, "lua", TIMEOUT, ...)
-	for handle, o in pairs(outcome) do
-		if o == Patching.FAILED then
-			outcome[handle] = NO_CALL
-		elseif o == Patching.GONE then
-			outcome[handle] = GONE
-		end
-	end
-	return outcome
+	return Patching.ask_all(handles, "lua", TIMEOUT, ...)
 end
+
+-- What a report says of a service for which ask_all has no answer but a mark.
+local REASON = {
+	[Patching.FAILED] = "the call failed (no such handler, it raised, or the service exited)",
+	[Patching.GONE] = "not running (it exited)",
+}
+local GONE = Patching.GONE
 
 -- The reason for a service that did not answer in time.
 local function late()
@@ -161,7 +163,8 @@ function CMD.update_service(service_name)
 	end
 
 	-- 通知服务重载
-	local outcome = ask_all(targets, "_hotfix")
+	-- (an argument the document's _hotfix ignores: who asked, for the template's patch stack)
+	local outcome = ask_all(targets, "_hotfix", UpdateAuth.operator())
 	local updated = 0
 	local problems = {}
 	local failed = 0
@@ -171,7 +174,7 @@ function CMD.update_service(service_name)
 		if o == nil then
 			err = late()
 		elseif type(o) == "string" then
-			err = o
+			err = REASON[o]
 		elseif not o[1] then
 			err = "_hotfix failed: " .. tostring(o[2] or "(no reason given; see the service's log)")
 		end
@@ -226,7 +229,8 @@ function CMD.update_module(module_name)
 		end
 	end
 
-	-- (the second argument is for the services' patch stacks: HotFix.reload(name, operator))
+	-- (the second argument is for the services' patch stacks: lualib/hotfix.lua's
+	-- HotFix.reload(name, operator))
 	local outcome = ask_all(targets, "_reload_module", module_name, UpdateAuth.operator())
 	local results = {}
 	local reloaded, failures, unsupported, gone = 0, {}, {}, 0
@@ -248,7 +252,7 @@ function CMD.update_module(module_name)
 				unsupported[#unsupported + 1] = { handle, addr }
 			end
 		else
-			local why = o or late()
+			local why = REASON[o] or late()
 			results[addr] = { ok = false, result = why }
 			if o == nil then
 				failures[#failures + 1] = { handle, addr, why }
@@ -363,7 +367,7 @@ end
 
 -- rollback(address [, count]): undo the last `count` patches of one service.
 function CMD.rollback(addr, count)
-	local handle = handle_of(addr) or skynet.localname(tostring(addr))
+	local handle = service_of(addr)
 	if not handle then
 		return false, { "rollback needs a service address" }
 	end
@@ -381,7 +385,7 @@ end
 
 -- patches(address) -> true, lines; versions([module]) -> true, lines  (no token needed)
 function CMD.patches(addr)
-	local handle = handle_of(addr) or skynet.localname(tostring(addr))
+	local handle = service_of(addr)
 	local ok, lines = pcall(Patching.patches, handle)
 	return ok, ok and lines or { "unknown address " .. tostring(addr) }
 end

@@ -128,7 +128,7 @@ static int prepare_chunk_body(lua_State *L) {
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &prepared_key);
     }
-    lua_createtable(L, 2, 0);
+    lua_createtable(L, 3, 0);
     const char *chunkname = lua_pushfstring(L, "@%s", path);
     if (luaL_loadbufferx(L, bytecode, size, chunkname, "b") != LUA_OK) return lua_error(L);
     lua_rawseti(L, -3, 1);
@@ -295,12 +295,7 @@ static int is_runtime_module(const char *name) {
 // loaded last (read by lualib/skynet/patch.lua; lualib/hotfix.lua puts the old entry back when
 // a reload fails). The table is made on the first module that needs it.
 static void record_version(lua_State *L, const char *name, const char *checksum) {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, SKYHOST_MODULE_VERSIONS) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, SKYHOST_MODULE_VERSIONS);
-    }
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, SKYHOST_MODULE_VERSIONS);
     lua_pushstring(L, checksum);
     lua_setfield(L, -2, name);
     lua_pop(L, 1);
@@ -344,15 +339,13 @@ int skyhost_install_code_cache(lua_State *L) {
 }
 
 static int loadfile_body(lua_State *L) {
-    struct skyhost_binding *b = (struct skyhost_binding *)lua_touserdata(L, 1);
-    const char *path = (const char *)lua_touserdata(L, 2);
-    if (load_file(L, b, path, "bt", NULL) != LUA_OK) return lua_error(L);
+    const char *path = (const char *)lua_touserdata(L, 1);
+    if (load_file(L, skyhost_binding_of(L), path, "bt", NULL) != LUA_OK) return lua_error(L);
     return 1;
 }
 
-int skyhost_loadfile_protected(lua_State *L, struct skyhost_binding *b, const char *path) {
+int skyhost_loadfile_protected(lua_State *L, const char *path) {
     lua_pushcfunction(L, loadfile_body);
-    lua_pushlightuserdata(L, b);
     lua_pushlightuserdata(L, (void *)path);
-    return lua_pcall(L, 2, 1, 0);
+    return lua_pcall(L, 1, 1, 0);
 }

@@ -473,9 +473,7 @@ int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int se
 static void signal_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
-    struct skyhost_binding *b = NULL;
-    lua_getallocf(L, (void **)&b);
-    b = (struct skyhost_binding *)((char *)b - offsetof(struct skyhost_binding, memory));
+    struct skyhost_binding *b = skyhost_binding_of(L);
     if (__atomic_load_n(&b->trap, __ATOMIC_ACQUIRE) == 1) {
         __atomic_store_n(&b->trap, 0, __ATOMIC_RELEASE);
         luaL_error(L, "signal 0");

@@ -74,12 +74,14 @@ final class CodeCache: Sendable {
     /// The settled files loaded most often (at least `hotThreshold` times), most loaded first:
     /// the ones worth loading into states prepared ahead of launches.
     func hot(limit: Int) -> [HotFile] {
-        entries.withLock { entries in
-            entries.filter { $0.value.stamp != nil && $0.value.hits >= Self.hotThreshold }
-                .sorted { $0.value.hits > $1.value.hits }
-                .prefix(limit)
-                .map { HotFile(path: $0.key, stamp: $0.value.stamp!, code: $0.value.code) }
+        // Only the copy under the lock, which every load by stamp takes; the sort after it.
+        let candidates = entries.withLock { entries in
+            entries.compactMap { path, entry in
+                entry.hits >= Self.hotThreshold
+                    ? entry.stamp.map { (file: HotFile(path: path, stamp: $0, code: entry.code), hits: entry.hits) } : nil
+            }
         }
+        return candidates.sorted { $0.hits > $1.hits }.prefix(limit).map(\.file)
     }
 
     /// The code for `path` if it was compiled from exactly `source`; when it was and `stamp` is

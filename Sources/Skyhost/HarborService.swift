@@ -4,7 +4,9 @@
 /// name is bound to that address so that `skynet.send("NAME", ...)` finds it (`skynet.name`
 /// has usually bound it already: see lualib/skynet/lazy_rare.lua).
 final class HarborService: ServiceBody {
+    /// Only redirected name registrations arrive here; requests get an ERROR.
     func dispatch(_ message: Message, in service: Service) {
+        defer { service.node.refuseRequest(message, at: service) }
         guard message.type == ProtocolType.harbor.rawValue || message.type == ProtocolType.text.rawValue,
               let data = message.data, message.size > 2 else { return }
         let text = String(decoding: UnsafeRawBufferPointer(start: data, count: message.size), as: UTF8.self)
@@ -17,9 +19,6 @@ final class HarborService: ServiceBody {
     }
 
     func close(_ service: Service) {}
-
-    /// Only redirected name registrations arrive here; requests get an ERROR.
-    var answersRequests: Bool { false }
 
     var memoryUsed: Int { 0 }
 }

@@ -30,6 +30,7 @@ final class LoggerService: ServiceBody {
             text = ""
         }
         write("[\(ServiceAddress.format(message.source))] \(text)")
+        service.node.refuseRequest(message, at: service)
     }
 
     private func write(_ line: String) {
@@ -43,9 +44,6 @@ final class LoggerService: ServiceBody {
     func close(_ service: Service) {
         try? file?.close()
     }
-
-    /// The logger prints what it gets; a request to it is answered with an ERROR.
-    var answersRequests: Bool { false }
 
     var memoryUsed: Int { 0 }
 }

@@ -6,25 +6,22 @@ import Lua
 
 /// A Lua service (Skynet's `snlua`): its own `lua_State`, with `skynet.core` bound to it.
 final class LuaServiceBody: ServiceBody {
-    private let state: LuaState
-    private let binding: UnsafeMutablePointer<skyhost_binding>
+    /// The state and its binding (and the pool, which must outlive the state's blocks).
+    private let prepared: PreparedLuaState
+    private var state: LuaState { prepared.state }
+    private var binding: UnsafeMutablePointer<skyhost_binding> { prepared.binding }
     private let loaderPath: String
-    /// Kept so that the pool outlives the state's blocks.
-    private let smallBlocks: SmallBlockPool
     private var initialized = false
     /// Set when the loader has run: the end of the next message asks for the collector's switch
     /// to generational mode (see `runLoader`).
     private var generationalPending = false
 
     /// Binds a prepared state (made ahead by `BlankStates`, or now) to `service`.
-    init(service: Service, environment: [String: String], prepared: PreparedLuaState? = nil) throws {
-        let prepared = try prepared ?? PreparedLuaState(node: service.node)
-        state = prepared.state
-        binding = prepared.binding
-        smallBlocks = prepared.smallBlocks
+    init(service: Service, environment: [String: String], prepared: PreparedLuaState?) throws {
+        self.prepared = try prepared ?? PreparedLuaState(node: service.node)
+        loaderPath = environment["lualoader"] ?? ""
         binding.pointee.ctx = Unmanaged.passUnretained(service).toOpaque()
         binding.pointee.handle = service.handle
-        loaderPath = environment["lualoader"] ?? ""
         try state.setGlobal("LUA_PATH", environment["lua_path"] ?? "")
         try state.setGlobal("LUA_CPATH", environment["lua_cpath"] ?? "")
         try state.setGlobal("LUA_SERVICE", environment["luaservice"] ?? "")
@@ -79,7 +76,7 @@ final class LuaServiceBody: ServiceBody {
                 skyhost_gc_release(state.raw)
                 generationalPending = true
             }
-            try state.check(skyhost_loadfile_protected(state.raw, binding, loaderPath))
+            try state.check(skyhost_loadfile_protected(state.raw, loaderPath))
             try state.push(args)
             try state.call(arguments: 1, results: 0)
         } catch {
@@ -112,7 +109,6 @@ final class LuaServiceBody: ServiceBody {
     }
 
     deinit {
-        state.close()  // before the binding its allocator uses goes away
-        binding.deallocate()
+        prepared.discard()
     }
 }

@@ -255,8 +255,8 @@ public final class Node: @unchecked Sendable {
         }
     }
 
-    /// Removes a service from the handle table and makes its owner retire it. Returns false if
-    /// there was no such service.
+    /// Removes a service from the handle table and retires it: now if it is idle, else through
+    /// the worker that owns it. Returns false if there was no such service.
     @discardableResult
     func kill(_ handle: UInt32) -> Bool {
         guard let service = handles.retire(handle) else { return false }
@@ -340,10 +340,7 @@ public final class Node: @unchecked Sendable {
                 service.messageLog.withLock { $0?.record(message) }
             }
             activity.begin(source: message.source, destination: service.handle)
-            if let body = service.body {
-                body.dispatch(message, in: service)
-                if !body.answersRequests { refuseRequest(message, at: service) }
-            }
+            service.body?.dispatch(message, in: service)
             activity.end()
             service.busySince.store(0, ordering: .relaxed)
             service.cpuNanoseconds &+= monotonicNanoseconds() - start
@@ -358,8 +355,9 @@ public final class Node: @unchecked Sendable {
         return service.mailbox.finishBatch()
     }
 
-    /// Answers a request that a native service cannot answer with an ERROR.
-    private func refuseRequest(_ m: Message, at service: Service) {
+    /// Answers with an ERROR a request (a message with a session) to a native service that has
+    /// no answers (the logger, the harbor), so that the caller fails instead of waiting for ever.
+    func refuseRequest(_ m: Message, at service: Service) {
         guard m.session > 0, m.source != 0, m.type != ProtocolType.response.rawValue,
               m.type != ProtocolType.error.rawValue else { return }
         deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)

@@ -13,9 +13,10 @@ struct PreparedLuaState {
     /// Memory (bytes) at which a service is first reported as large; doubles after each report.
     static let memoryWarning = 32 << 20
 
-    /// Makes a state for `node`; with `hotChunks`, loads the chunks of its most loaded files too
-    /// (see `loadHotChunks`). The collector is then held for the loading (`skyhost_gc_hold`).
-    init(node: Node, hotChunks: CodeCache? = nil) throws {
+    /// Makes a state for `node`; with `loadHotChunks`, loads the chunks of its most loaded files
+    /// too (see `loadHotChunks(from:)`). The collector is then held for the loading
+    /// (`skyhost_gc_hold`).
+    init(node: Node, loadHotChunks: Bool = false) throws {
         smallBlocks = node.smallBlocks
         binding = .allocate(capacity: 1)
         binding.initialize(to: skyhost_binding(
@@ -38,7 +39,7 @@ struct PreparedLuaState {
             discard()
             throw error
         }
-        if let hotChunks { loadHotChunks(from: hotChunks) }
+        if loadHotChunks { self.loadHotChunks(from: node.codeCache) }
         skyhost_gc_hold(state.raw)
     }
 
@@ -55,7 +56,7 @@ struct PreparedLuaState {
         }
     }
 
-    /// Closes a state that no service took.
+    /// Closes the state (one that no service took, or the retired service's).
     func discard() {
         state.close()  // before the binding its allocator uses goes away
         binding.deallocate()
@@ -92,7 +93,7 @@ final class BlankStates: @unchecked Sendable {
             return true
         }
         guard go else { return false }
-        let made = try? PreparedLuaState(node: node, hotChunks: node.codeCache)
+        let made = try? PreparedLuaState(node: node, loadHotChunks: true)
         let kept: Bool = lock.withLock {
             preparing -= 1
             if let made, !stopped { ready.append(made) }

@@ -13,8 +13,8 @@ final class Scheduler: @unchecked Sendable {
     private var head = 0
     private var count = 0
     private var sleeping = 0
-    private var stopped = false
-    /// `stopped`, readable without the lock: a worker checks it after every batch.
+    /// Set by `stop()` under the lock (so that a worker about to sleep sees it), and read without
+    /// it by a worker after every batch.
     private let stopFlag = Atomic<Bool>(false)
     /// Workers looking for work without sleeping; a push wakes a sleeper only when none spins.
     private let spinning = Atomic<Int>(0)
@@ -36,7 +36,7 @@ final class Scheduler: @unchecked Sendable {
     /// Puts a service whose mailbox just became non-idle into the ready queue.
     func schedule(_ service: Service) {
         lock.lock()
-        if stopped {
+        if stopFlag.load(ordering: .relaxed) {
             // The node is shutting down and closes every service itself; one kept here would
             // keep its node alive (the node holds this queue).
             lock.unlock()
@@ -95,7 +95,7 @@ final class Scheduler: @unchecked Sendable {
         spinning.subtract(1, ordering: .relaxed)
         while true {
             lock.lock()
-            if stopped {
+            if stopFlag.load(ordering: .relaxed) {
                 lock.unlock()
                 return nil
             }
@@ -125,7 +125,7 @@ final class Scheduler: @unchecked Sendable {
     /// Starts one worker per activity, running `body(index)` (which loops on `next(for:)`). A
     /// worker that finds nothing queued first calls `idleWork` until it returns false (it did
     /// nothing) or a service is queued; each call should be short (tens of microseconds).
-    func start(workers: [WorkerActivity], idleWork: @escaping @Sendable () -> Bool = { false },
+    func start(workers: [WorkerActivity], idleWork: @escaping @Sendable () -> Bool,
                body: @escaping @Sendable (Int) -> Void) {
         self.idleWork = idleWork
         activities = workers
@@ -138,8 +138,7 @@ final class Scheduler: @unchecked Sendable {
     /// services still waiting (in the queue or a worker's slot): they hold the node, which
     /// holds the scheduler, and the node's shutdown closes them all anyway.
     func stop() {
-        lock.withLock { stopped = true }
-        stopFlag.store(true, ordering: .releasing)
+        lock.withLock { stopFlag.store(true, ordering: .releasing) }
         lock.broadcast()
         for t in threads { t.join() }
         threads.removeAll()

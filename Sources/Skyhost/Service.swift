@@ -12,15 +12,10 @@ protocol ServiceBody: AnyObject {
     var memoryUsed: Int { get }
     /// Interrupts the code running now, from any thread (Skynet's `signal`).
     func signal()
-    /// Whether the body answers requests (messages with a session) itself. When it does not
-    /// (the logger, the harbor), the worker answers each with an ERROR, so that a caller fails
-    /// instead of waiting for ever. True unless the body says otherwise.
-    var answersRequests: Bool { get }
 }
 
 extension ServiceBody {
     func signal() {}
-    var answersRequests: Bool { true }
 }
 
 /// A running service: a handle, a mailbox and a body.

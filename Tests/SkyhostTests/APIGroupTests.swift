@@ -177,7 +177,7 @@ import Testing
     }
 
     /// As in Skynet, where the harbor holds a message to a global name until the name is
-    /// registered: a global name can be used as soon as `skynet.name` returns, by any service.
+    /// registered: a global name can be used as soon as `skynet.name` returns.
     @Test func aGlobalNameIsReachableAsSoonAsItIsGiven() throws {
         let node = try TestNode([
             "echo.lua": Self.echo,

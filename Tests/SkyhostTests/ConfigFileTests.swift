@@ -87,12 +87,10 @@ import Testing
     }
 
     @Test func binaryGarbageIsRefusedWithTheFileName() throws {
-        var garbage: [UInt8] = []
-        var seed: UInt64 = 9
-        for _ in 0..<4096 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            let byte = UInt8(truncatingIfNeeded: seed >> 56)
-            garbage.append(byte == UInt8(ascii: "$") ? 0 : byte)  // ($NAME would be an unset variable)
+        var r = SeededRandom(state: 9)
+        var garbage: [UInt8] = (0..<4096).map { _ in
+            let byte = r.byte()
+            return byte == UInt8(ascii: "$") ? 0 : byte  // ($NAME would be an unset variable)
         }
         garbage[0] = 0x9a
         let why = try Self.refusal([:], garbage)

@@ -12,7 +12,7 @@ import Testing
     static let list = ConsoleTests.walkthroughList
 
     /// One piece of a connection's input.
-    static func chunk(_ r: inout PackFuzzTests.Random) -> [UInt8] {
+    static func chunk(_ r: inout SeededRandom) -> [UInt8] {
         switch r.int(0...9) {
         case 0...4:  // random bytes, newlines among them
             return (0..<r.int(1...2000)).map { _ in r.int(0...19) == 0 ? 10 : r.byte() }
@@ -30,25 +30,20 @@ import Testing
 
     @Test func randomBytesLongLinesAndDroppedConnectionsLeaveTheConsoleServing() throws {
         let (node, port) = try ConsoleTests.consoleNode()
-        var r = PackFuzzTests.Random(state: 0xc0_501e)
+        var r = SeededRandom(state: 0xc0_501e)
         let connections = 60
         var stayed = 0, bytes = 0
         for c in 0..<connections {
-            let fd = try ConsoleClient.connect(port)
             var input: [UInt8] = []
             for _ in 0..<r.int(1...4) { input += Self.chunk(&r) }
             bytes += input.count
             if r.int(0...2) == 0 {
                 // Dropped in the middle of a line: no newline at the end, maybe a reset.
                 if input.last == 10 { input.removeLast() }
-                ConsoleClient.write(fd, input)
-                if r.int(0...1) == 0 {
-                    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-                }
-                close(fd)
+                try ConsoleClient.abandon(port: port, sending: input, reset: r.int(0...1) == 0)
                 continue
             }
+            let fd = try ConsoleClient.connect(port)
             // Stays: a last `list`, then "nothing more to send"; the console answers everything
             // and closes.
             ConsoleClient.write(fd, input + Array("\nlist\n".utf8))
@@ -74,4 +69,3 @@ import Testing
     }
 }
 
-extension PackFuzzTests.Random: RandomNumberGenerator {}

@@ -27,10 +27,7 @@ import Testing
             folder = try ServiceFolder(files)
             process = try NodeProcess(["config.node1"], in: folder.path)
             do {
-                let line = try process.waitFor("the console's port", timeout: 20) {
-                    $0.contains("Start debug console at 127.0.0.1:")
-                }.line
-                port = try #require(line.split(separator: ":").last.flatMap { UInt16($0) }, "\(line)")
+                port = try process.consolePort()
                 try waitForOutput("hot_update node ready")
             } catch {
                 process.stop()

@@ -70,6 +70,25 @@ import Testing
         #expect(traceback.contains("stack traceback") || node.output.log.contains { $0.contains("stack traceback") })
     }
 
+    /// The logger (a native service with nothing to answer) fails a call to it at once, after
+    /// printing the message, instead of leaving the caller waiting for ever.
+    @Test func aCallToTheLoggerFailsInsteadOfHanging() throws {
+        let node = try TestNode(["main.lua": """
+            local skynet = require "skynet"
+            skynet.register_protocol {
+                name = "text", id = skynet.PTYPE_TEXT, pack = function(text) return text end,
+                unpack = skynet.tostring,
+            }
+            skynet.start(function()
+                local ok, err = pcall(skynet.call, ":00000001", "text", "to the logger")
+                skynet.error("logger call", ok, err)
+            end)
+            """])
+        let line = try node.output.waitForLog(containing: "logger call")
+        #expect(line.hasPrefix("[:00000008] logger call false ") && line.hasSuffix(": call failed"), "\(line)")
+        #expect(node.output.log.contains("[:00000008] to the logger"))
+    }
+
     @Test func sendToUnknownAddressReturnsNilAndCallRaises() throws {
         let node = try TestNode([
             "main.lua": """

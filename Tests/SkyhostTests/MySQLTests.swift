@@ -390,8 +390,7 @@ nonisolated(unsafe) private var exitDirectory: String?
         try folder.write("config.test", config("0"))
         let node = try NodeProcess(["config.test"], in: folder.path)
         defer { node.stop() }
-        let line = try node.waitFor("the console's port", timeout: 20) { $0.contains("Start debug console at 127.0.0.1:") }.line
-        let port = String(line.split(separator: ":").last ?? "")
+        let port = String(try node.consolePort())
         _ = try node.waitFor("READY", timeout: 20) { $0.hasSuffix("] READY") }
         try folder.write("config.test", config(port))
 

@@ -56,9 +56,8 @@ import Testing
         #expect(node.node.wait() == 0)
     }
 
-    /// A node that was shut down is freed, with its services, Lua states and code cache: an
-    /// embedding host that starts and stops nodes does not leak them, and shutdown returns while
-    /// services are busy. (Found by LeakSanitizer:
+    /// A node that was shut down is freed: an embedding host that starts and stops nodes does not
+    /// leak them, and shutdown returns while services are busy. (Found by LeakSanitizer:
     /// the Swift API's endpoint service, and the services still waiting to run when the workers
     /// stopped -- or scheduled after, as by the close of a console connection -- kept their node
     /// alive.)

@@ -232,23 +232,6 @@ import Testing
 
     // MARK: - The Swift decoder
 
-    /// A small deterministic generator (SplitMix64), so that a failure can be replayed by its seed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e3779b97f4a7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
-            z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
-            return z ^ (z >> 31)
-        }
-        /// A number in `range`.
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.count))
-        }
-        mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
-    }
-
     /// Valid buffers of every kind of value and header, as the Lua fuzzer's corpus.
     static func swiftCorpus() throws -> [[UInt8]] {
         var nested: LuaValue = [:]
@@ -266,7 +249,7 @@ import Testing
         return try lists.map { try SkynetPack.pack($0) } + [[0x25, 5, 0, 0, 0] + Array("hello".utf8)]
     }
 
-    static func mutate(_ kind: String, _ s: [UInt8], _ corpus: [[UInt8]], _ r: inout Random) -> [UInt8] {
+    static func mutate(_ kind: String, _ s: [UInt8], _ corpus: [[UInt8]], _ r: inout SeededRandom) -> [UInt8] {
         var s = s
         let extremes: [UInt8] = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff]
         func some(_ n: Int) -> [UInt8] { (0..<n).map { _ in r.byte() } }
@@ -336,13 +319,15 @@ import Testing
 
     @Test func swiftUnpackSurvivesRandomAndMutatedBuffers() throws {
         let corpus = try Self.swiftCorpus()
-        let count = Int(ProcessInfo.processInfo.environment["SKYHOST_FUZZ_SWIFT"] ?? "") ?? 250_000, chunks = 4
+        let chunks = 4
+        let perChunk = (Int(ProcessInfo.processInfo.environment["SKYHOST_FUZZ_SWIFT"] ?? "") ?? 250_000) / chunks
+        let count = perChunk * chunks
         struct Figures: Sendable { var errors = 0, decoded = 0, mismatched = 0, other: [String] = [] }
         let results = Mutex<[Figures]>([])
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var r = Random(state: 0x5eed_0000 + UInt64(chunk))
+            var r = SeededRandom(state: 0x5eed_0000 + UInt64(chunk))
             var f = Figures()
-            for _ in 0..<(count / chunks) {
+            for _ in 0..<perChunk {
                 let kind = Self.kinds[r.int(0...Self.kinds.count - 1)]
                 let buffer = Self.mutate(kind, corpus[r.int(0...corpus.count - 1)], corpus, &r)
                 do {

@@ -279,10 +279,10 @@ import Testing
                 """,
         ], services: ["user", "user", "updater"])
         let console = try ConsoleSession(port: port)
-        let one = Self.sha1(module)
+        let one = try Self.sha1(module)
         #expect(try console.run("versions shared") == "shared sha1:\(one.prefix(12)) 2 services: :0000000a :0000000b\n<CMD OK>")
         try node.folder.write("shared.lua", "return { text = 'two' }\n")
-        let two = Self.sha1("return { text = 'two' }\n")
+        let two = try Self.sha1("return { text = 'two' }\n")
         #expect(try console.run("call .updater lua update_module shared").contains("OK: update_module shared: reloaded in 2 of "))
         #expect(try console.run("call :0a lua text") == "1\ttwo\nn\t1\n<CMD OK>")
         #expect(try console.run("versions shared") == "shared sha1:\(two.prefix(12)) 2 services: :0000000a :0000000b\n<CMD OK>")
@@ -310,7 +310,7 @@ import Testing
                 """,
         ], services: Array(repeating: "settled_user", count: count))
         let file = ConsoleTests.packageRoot + "/lualib/update_auth.lua"
-        let version = Self.sha1(try String(contentsOfFile: file, encoding: .utf8))
+        let version = try Self.sha1(try String(contentsOfFile: file, encoding: .utf8))
         let console = try ConsoleSession(port: port)
         let answer = try console.run("versions update_auth")
         let lines = answer.split(separator: "\n")
@@ -339,7 +339,7 @@ import Testing
         #expect(try console.run("inject :0a \(path) --token \(token)") == "<CMD OK>")
         let source = try String(contentsOfFile: path, encoding: .utf8)
         let patches = try console.run("patches :0a")
-        #expect(patches.hasPrefix("#1 inject \(path) sha1:\(Self.sha1(source).prefix(12)) "))
+        #expect(patches.hasPrefix("#1 inject \(path) sha1:\(try Self.sha1(source).prefix(12)) "))
         #expect(patches.contains(" by alice: 1 field"))
         #expect(try console.run("rollback :0a --token \(token)").hasPrefix("rolled back #1"))
     }
@@ -373,17 +373,19 @@ import Testing
         #expect(try await node.node.call(agent, ["greet", "me"]) == ["hello me"])
     }
 
-    static func sha1(_ text: String) -> String {
+    /// The SHA-1 of `text` as `sha1sum` prints it (the tool an operator checks a version with).
+    static func sha1(_ text: String) throws -> String {
         let pipe = Pipe(), input = Pipe()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha1sum")
         process.standardInput = input
         process.standardOutput = pipe
-        try? process.run()
+        try process.run()
         input.fileHandleForWriting.write(Data(text.utf8))
-        try? input.fileHandleForWriting.close()
+        try input.fileHandleForWriting.close()
         process.waitUntilExit()
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try #require(process.terminationStatus == 0 && out.count >= 40, "sha1sum: \(out)")
         return String(out.prefix(40))
     }
 }

@@ -321,8 +321,9 @@ end
 -- The line that ends the output of a hotfix that raised: that nothing was applied, and what was
 -- undone for that. (What cannot be undone is in lualib/skynet/journal.lua; hotfixes defer it with
 -- _DEFER.)
-local function undone_line(count, entries, failures)
+local function undone_line(entries, failures)
 	local line = "nothing was applied"
+	local count = #entries
 	if count > 0 then
 		line = format("nothing was applied: %d change%s undone (%s)", count, count == 1 and "" or "s",
 			journal_lib.summary(entries))
@@ -359,9 +360,8 @@ local function apply(skynet, source, filename, args, known, ...)
 	local ok, failure = pcall(chunk, unpack(args, 1, args.n or #args))
 	if not ok then
 		output[#output + 1] = tostring(failure)
-		local entries = journal.entries
-		local count, failures = journal:undo()
-		output[#output + 1] = undone_line(count, entries, failures)
+		local failures = journal:undo()
+		output[#output + 1] = undone_line(journal.entries, failures)
 		return false, output, { summary = "no change" }
 	end
 	local changes = journal:commit()

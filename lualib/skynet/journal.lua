@@ -3,10 +3,14 @@
 --   local journal = require("skynet.journal").new(chunkname)
 --   journal:wrap(value)      a table is seen through a proxy that records every field it assigns
 --   journal:debug()          the `debug` library, recording setupvalue / upvaluejoin / setmetatable
---   journal:env(u, p)        the hotfix's environment (see below)
---   journal:undo()           reverses every recorded change, last first; returns the count and
---                            the errors of compensations that raised
+--   journal:env(u, p, print) the hotfix's environment (see below)
+--   journal:undo()           reverses every recorded change, last first; returns the errors of
+--                            compensations that raised
 --   journal:commit()         -> the changes (each with the value it left), for the patch stack
+--   journal:run_deferred()   runs the _DEFER functions of a committed hotfix -> their errors
+--   journal:close()          the environment becomes the plain one (commit and undo do it)
+--   M.revert(changes)        a committed patch's rollback -> restored, kept, errors
+--   M.summary(changes)       "2 fields, 1 upvalue join"
 --
 -- While a hotfix runs, everything it can reach through _U, _P, its globals (`_G`, the service's
 -- global tables) and `require` is a proxy: reading a field gives the field (tables again as
@@ -16,7 +20,10 @@
 -- compensations (_UNDO). When it returns, commit() closes the journal: the environment becomes
 -- Skynet's plain one (print, _U and _P over the service's globals) so the functions the hotfix
 -- installed run at full speed, and proxies the hotfix left inside them are replaced by the tables
--- themselves.
+-- themselves. That reaches what the journal recorded (fields, upvalues, metatables it set) and
+-- what hangs from it; a function handed to the service's own functions instead (skynet.dispatch,
+-- skynet.fork) keeps the proxies it captured, which work but are slower: take the tables it
+-- uses with _RAW(t).
 --
 -- What cannot be undone, and the hotfix is told so in its environment:
 --   * effects outside the service's Lua state: messages sent (skynet.send / call / ret), files
@@ -271,8 +278,8 @@ function Journal:env(u, p, print)
 end
 
 -- Puts back what one recorded change replaced (a compensation runs); returns the error of a
--- compensation that raised. Shared with the rollback of a patch (lualib/skynet/patch.lua).
-function M.restore(e)
+-- compensation that raised.
+local function restore(e)
 	local kind = e.kind
 	if kind == "field" then
 		rawset(e.t, e.k, e.old)
@@ -290,18 +297,52 @@ function M.restore(e)
 	end
 end
 
--- Reverses every recorded change, last first. Returns the number of changes undone and the
--- errors of compensations (_UNDO functions) that raised.
+-- Reverses every recorded change, last first. Returns the errors of compensations (_UNDO
+-- functions) that raised.
 function Journal:undo()
 	local entries, failures = self.entries, {}
 	for n = #entries, 1, -1 do
-		failures[#failures + 1] = M.restore(entries[n])
+		failures[#failures + 1] = restore(entries[n])
 	end
 	self:close()
-	return #entries, failures
+	return failures
 end
 
--- Functions the hotfix made (their source is its chunk), whose upvalues may still hold proxies.
+-- Whether a committed change's slot still holds what the hotfix left in it (commit set `new`).
+local function unchanged(e)
+	local kind = e.kind
+	if kind == "field" then
+		return rawequal(rawget(e.t, e.k), e.new)
+	elseif kind == "upvalue" then
+		local _, v = getupvalue(e.f, e.i)
+		return rawequal(v, e.new)
+	elseif kind == "join" then
+		return upvalueid(e.f, e.i) == e.new
+	elseif kind == "metatable" then
+		return rawequal(dgetmetatable(e.t), e.new)
+	end
+	return true
+end
+
+-- The rollback of a committed patch (lualib/skynet/patch.lua): reverses its changes, last first,
+-- except those whose slot was changed since (kept). Returns the counts restored and kept, and
+-- the errors of compensations that raised.
+function M.revert(changes)
+	local restored, kept, failures = 0, 0, {}
+	for n = #changes, 1, -1 do
+		local e = changes[n]
+		if unchanged(e) then
+			failures[#failures + 1] = restore(e)
+			restored = restored + 1
+		else
+			kept = kept + 1
+		end
+	end
+	return restored, kept, failures
+end
+
+-- Functions and tables the hotfix made (a function's source is its chunk), whose upvalues and
+-- fields may still hold proxies.
 local function scrub(self, v, seen)
 	if seen[v] then
 		return

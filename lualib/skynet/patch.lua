@@ -24,8 +24,7 @@
 
 local skynet = require "skynet"
 
-local getupvalue, setupvalue, upvalueid = debug.getupvalue, debug.setupvalue, debug.upvalueid
-local dgetmetatable = debug.getmetatable
+local getupvalue, setupvalue = debug.getupvalue, debug.setupvalue
 
 local STACK_LIMIT = 64
 local VERSIONS = "skyhost.module_versions"	-- registry key, kept by the module loader (code_cache.c)
@@ -95,35 +94,9 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Rolling back an inject
 
--- Whether a slot still holds what the patch left in it.
-local function unchanged(e)
-	local kind = e.kind
-	if kind == "field" then
-		return rawequal(rawget(e.t, e.k), e.new)
-	elseif kind == "upvalue" then
-		local _, v = getupvalue(e.f, e.i)
-		return rawequal(v, e.new)
-	elseif kind == "join" then
-		return upvalueid(e.f, e.i) == e.new
-	elseif kind == "metatable" then
-		return rawequal(dgetmetatable(e.t), e.new)
-	end
-	return true
-end
-
 local function rollback_inject(record)
-	local restore = require("skynet.journal").restore	-- (loaded here: a reload needs none of it)
-	local restored, kept, failures = 0, 0, {}
-	local changes = record.changes
-	for n = #changes, 1, -1 do
-		local e = changes[n]
-		if not unchanged(e) then
-			kept = kept + 1
-		else
-			failures[#failures + 1] = restore(e)
-			restored = restored + 1
-		end
-	end
+	-- (the journal is loaded here: a reload needs none of it)
+	local restored, kept, failures = require("skynet.journal").revert(record.changes)
 	local line = string.format("%d restored", restored)
 	if kept > 0 then
 		line = line .. string.format(", %d kept (changed since the patch)", kept)

@@ -11,8 +11,8 @@
 -- requires itself (directly or not) in the same thread is an error.
 --
 -- loader.lua installs M.require as the global `require`. Behaviour as Skynet 1.8. A module
--- required again after `package.loaded[name] = nil` is read from disk again (the node's code
--- cache only saves the compilation of unchanged files).
+-- required again after `package.loaded[name] = nil` is loaded from its file again (the node's
+-- code cache checks the file and only saves the compilation of an unchanged one).
 --
 -- Every service holds its own copy of this code (stock Lua cannot share compiled functions
 -- between states), so the part that only a require from a skynet thread needs is in

@@ -6,8 +6,8 @@
 // Everything here that touches a Lua stack may raise a Lua error, so it is C: arguments are
 // checked with luaL_check*, results pushed, errors raised with luaL_error, and no Swift frame is
 // ever on the C stack between the Lua call and the raise. The policy (where a message goes, what
-// a command does) is Swift, reached through `struct skyhost_host`, whose functions never touch a
-// Lua stack and never raise.
+// a command does) is Swift, reached through `struct skyhost_host`, whose functions never raise
+// and, all but open_module, never touch a Lua stack.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -157,7 +157,7 @@ void skyhost_forget_prepared(lua_State *L);
 
 /// Loads a Lua file through the node's compiled-code cache (as the replaced `loadfile` does),
 /// pushing the function, or returning an error status with the message pushed.
-int skyhost_loadfile_protected(lua_State *L, struct skyhost_binding *binding, const char *path);
+int skyhost_loadfile_protected(lua_State *L, const char *path);
 
 /// Calls the service's Lua callback (set by skynet.core.callback) with
 /// `(ptype, msg, sz, session, source)` in protected mode. Returns LUA_OK, or an error status with

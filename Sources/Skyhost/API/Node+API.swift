@@ -108,9 +108,20 @@ extension Node {
     /// `hotfixFailed` with the output when it failed.
     func runHotfix(_ address: ServiceAddress, _ values: [LuaValue]) async throws -> String {
         let reply = try await call(address, protocol: .debug, values)
-        let output = reply.count > 1 ? (reply[1].stringValue ?? "") : ""
+        let output = Self.secondString(of: reply)
         guard reply.first == .bool(true) else { throw SkyhostError.hotfixFailed(output) }
         return output
+    }
+
+    /// A debug command's second value as a string ("" if none): the hotfix's output, or the
+    /// reason after a nil / false first value.
+    static func secondString(of reply: [LuaValue]) -> String {
+        reply.count > 1 ? reply[1].stringValue ?? "" : ""
+    }
+
+    /// The running Lua (`snlua`) services.
+    func luaServices() -> [ServiceInfo] {
+        services().filter { $0.launchName.hasPrefix("snlua ") }
     }
 
     /// Runs `body` for every target at once; each target's result (an error that is not a
@@ -154,7 +165,7 @@ extension Node {
 
     /// Reloads a Lua module in every Lua service that has loaded it; the result per service.
     public func reload(module: String) async -> [ServiceAddress: Result<Void, SkyhostError>] {
-        await forEachService(services().filter { $0.launchName.hasPrefix("snlua ") }) { address in
+        await forEachService(luaServices()) { address in
             _ = try await self.inject(into: address, source: Self.reloadSource, filename: "reload",
                                       arguments: [module, Self.onlyIfLoaded])
         }

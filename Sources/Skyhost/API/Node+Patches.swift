@@ -49,7 +49,7 @@ extension Node {
     public func rollback(_ address: ServiceAddress, count: Int = 1) async throws -> [String] {
         let reply = try await call(address, protocol: .debug, ["ROLLBACK", .integer(Int64(count))])
         guard let lines = reply.first?.arrayValue else {
-            throw SkyhostError.rollbackFailed(reply.count > 1 ? reply[1].stringValue ?? "" : "")
+            throw SkyhostError.rollbackFailed(Self.secondString(of: reply))
         }
         return lines.compactMap(\.stringValue)
     }
@@ -60,8 +60,7 @@ extension Node {
     public func inject(intoServicesOf script: String, source: String, filename: String = "inject",
                        rollbackOnFailure: Bool = false) async -> (broadcast: String, results: [ServiceAddress: Result<String, SkyhostError>]) {
         let id = "b" + UUID().uuidString.prefix(8).lowercased() + ":swift"
-        let targets = services().filter { $0.launchName.split(separator: " ").dropFirst().first.map(String.init) == script
-            && $0.launchName.hasPrefix("snlua ") }
+        let targets = luaServices().filter { $0.launchName.split(separator: " ").dropFirst().first.map(String.init) == script }
         let meta: LuaValue = ["broadcast": .string(id), "operator": "swift"]
         let results = await forEachService(targets) { address in
             try await self.runHotfix(address, ["INJECT", meta, .string(source), .string(filename)])
@@ -77,7 +76,7 @@ extension Node {
     @discardableResult
     public func rollback(broadcast id: String) async -> [ServiceAddress: Result<String, SkyhostError>] {
         var results: [ServiceAddress: Result<String, SkyhostError>] = [:]
-        for target in services() where target.launchName.hasPrefix("snlua ") {
+        for target in luaServices() {
             guard let patches = try? await patches(of: target.address),
                   patches.contains(where: { $0.broadcast == id }) else { continue }
             do {
@@ -85,7 +84,7 @@ extension Node {
                 if let lines = reply.first?.arrayValue {
                     results[target.address] = .success(lines.compactMap(\.stringValue).joined(separator: "\n"))
                 } else {
-                    results[target.address] = .failure(.rollbackFailed(reply.count > 1 ? reply[1].stringValue ?? "" : ""))
+                    results[target.address] = .failure(.rollbackFailed(Self.secondString(of: reply)))
                 }
             } catch let e as SkyhostError {
                 results[target.address] = .failure(e)
@@ -100,7 +99,7 @@ extension Node {
     /// module -> checksum -> services.
     public func moduleVersions() async -> [String: [String: [ServiceAddress]]] {
         var versions: [String: [String: [ServiceAddress]]] = [:]
-        for target in services() where target.launchName.hasPrefix("snlua ") {
+        for target in luaServices() {
             guard let reply = try? await call(target.address, protocol: .debug, ["VERSIONS"]),
                   case .table(let table)? = reply.first else { continue }
             for (name, checksum) in table {

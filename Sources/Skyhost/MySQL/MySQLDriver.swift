@@ -102,8 +102,6 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
         for job in dropped { reply(failure: Self.closedFailure, to: job.source, session: job.session) }
     }
 
-    // (It answers requests: replies come later, from the driver threads.)
-
     var memoryUsed: Int { 0 }
 
     private static let closedFailure = MySQLFailure(code: 0, message: "the mysql driver was closed", sqlState: "HY000")

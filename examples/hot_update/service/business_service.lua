@@ -2,8 +2,8 @@
 -- with the business logic in lualib/business_logic.lua (players' request counters).
 --
 --   process(player)          -> the business module's answer (see business_logic.lua)
---   _reload_module(name)     reload one module (sent by the updater's update_module)
---   _hotfix()                reload business_logic, carrying its state over (update_service)
+--   _reload_module(name [, operator])  reload one module (sent by the updater's update_module)
+--   _hotfix([operator])      reload business_logic, carrying its state over (update_service)
 --
 -- Each of these is one message in this service's mailbox, and none of them yields, so an update
 -- runs between two requests: a request is served either wholly by the old code or wholly by the
@@ -32,7 +32,7 @@ end
 -- 重载单个模块
 function CMD._reload_module(module_name, operator)  -- (operator: from the updater, for the patch stack)
     if module_name == "business_logic" then
-        return CMD._hotfix()  -- keep the state (see the header)
+        return CMD._hotfix(operator)  -- keep the state (see the header)
     end
     local ok, mod = HotFix.reload(module_name, operator)
     if not ok then
@@ -42,12 +42,12 @@ function CMD._reload_module(module_name, operator)  -- (operator: from the updat
 end
 
 -- 完整热更新
-function CMD._hotfix()
+function CMD._hotfix(operator)  -- (operator: for the patch stack, as _reload_module's)
     -- 1. 保存当前状态
     local state = business.get_state and business.get_state()
 
     -- 2. 重新加载业务模块
-    local ok, new_business = HotFix.reload("business_logic")
+    local ok, new_business = HotFix.reload("business_logic", operator)
     if not ok then
         return false, new_business
     end
