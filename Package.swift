@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Skyhost", targets: ["Skyhost"]),
+        .library(name: "SkyhostMySQL", targets: ["SkyhostMySQL"]),
         .executable(name: "skyhost", targets: ["skyhost"]),
     ],
     dependencies: [
@@ -41,24 +42,33 @@ let package = Package(
         .target(
             name: "Skyhost",
             dependencies: [
-                "Lua", "CLua", "CSkyhostNative", "CMariaDB",
+                "Lua", "CLua", "CSkyhostNative",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The `skyhost.mysql` native module: MySQL / MariaDB through Connector/C, on threads of its
+        // own. A target of its own, so that embedding the runtime does not need MariaDB's client.
+        .target(
+            name: "SkyhostMySQL",
+            dependencies: [
+                "Skyhost", "Lua", "CLua", "CLuaShim", "CMariaDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "skyhost",
             dependencies: [
-                "Skyhost",
+                "Skyhost", "SkyhostMySQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // An example of a Swift program embedding a node (README: "Embedding Skyhost").
         .executableTarget(name: "skyhost-example-host", dependencies: ["Skyhost"], path: "examples/host", exclude: ["lua"]),
         .testTarget(name: "LuaTests", dependencies: ["Lua"]),
-        .testTarget(name: "SkyhostTests", dependencies: ["Skyhost"]),
+        .testTarget(name: "SkyhostTests", dependencies: ["Skyhost", "SkyhostMySQL"]),
     ],
     swiftLanguageModes: [.v6]
 )

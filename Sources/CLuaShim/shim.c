@@ -90,26 +90,6 @@ int shim_rawseti_protected(lua_State *L, int t, lua_Integer i) {
     return status;
 }
 
-static int rawset_body(lua_State *L) {
-    lua_pushvalue(L, 2);
-    lua_pushvalue(L, 3);
-    lua_rawset(L, 1);
-    return 0;
-}
-
-int shim_rawset_protected(lua_State *L, int t) {
-    t = lua_absindex(L, t);
-    if (!lua_checkstack(L, 5)) { lua_pop(L, 2); lua_pushliteral(L, "stack overflow"); return LUA_ERRMEM; }
-    lua_pushcfunction(L, rawset_body);
-    lua_pushvalue(L, t);
-    lua_pushvalue(L, -4);
-    lua_pushvalue(L, -4);
-    int status = lua_pcall(L, 3, 0, 0);
-    if (status != LUA_OK) { lua_insert(L, -3); lua_pop(L, 2); }  // keep the message
-    else lua_pop(L, 2);
-    return status;
-}
-
 static int openlibs_body(lua_State *L) {
     luaL_openlibs(L);
     return 0;
@@ -119,33 +99,6 @@ int shim_openlibs_protected(lua_State *L) {
     lua_pushcfunction(L, openlibs_body);
     int status = lua_pcall(L, 0, 0, 0);
     return status;
-}
-
-static int preload_body(lua_State *L) {
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    lua_pushvalue(L, 2);
-    lua_setfield(L, -2, (const char *)lua_touserdata(L, 1));
-    return 0;
-}
-
-int shim_preload_protected(lua_State *L, const char *name, lua_CFunction f) {
-    lua_pushcfunction(L, preload_body);
-    lua_pushlightuserdata(L, (void *)name);
-    lua_pushcfunction(L, f);
-    return lua_pcall(L, 2, 0, 0);
-}
-
-static int tolstring_body(lua_State *L) {
-    luaL_tolstring(L, 1, NULL);
-    return 1;
-}
-
-const char *shim_tolstring_protected(lua_State *L, int idx, size_t *len) {
-    idx = lua_absindex(L, idx);
-    lua_pushcfunction(L, tolstring_body);
-    lua_pushvalue(L, idx);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) return NULL;
-    return lua_tolstring(L, -1, len);
 }
 
 // A Swift function lives in a full userdata that is the closure's only upvalue; when Lua

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Skyhost
+import SkyhostMySQL
 
 /// `skyhost CONFIG`: runs a node from a Skynet-style config file, as `skynet CONFIG` does; or,
 /// with no config, from a folder holding `main.lua` and its services.
@@ -60,6 +61,7 @@ struct SkyhostCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        configuration.enableMySQL()
         var env = configuration.environment
         for folder in path.reversed() {
             let dir = folder.hasSuffix("/") ? String(folder.dropLast()) : folder

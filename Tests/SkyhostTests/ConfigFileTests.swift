@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func missingFileIsAClearError() {
-        #expect(throws: NodeError.badConfig("cannot read config file /nonexistent/node.config")) {
+        #expect(throws: SkyhostError.badConfig("cannot read config file /nonexistent/node.config")) {
             try NodeConfiguration(contentsOfFile: "/nonexistent/node.config")
         }
     }
@@ -79,7 +79,7 @@ import Testing
         }
         do {
             _ = try NodeConfiguration(contentsOfFile: folder.path + "/node.config", processEnvironment: [:])
-        } catch let NodeError.badConfig(why) {
+        } catch let SkyhostError.badConfig(why) {
             return why.replacingOccurrences(of: folder.path + "/", with: "")
         }
         Issue.record("the config was accepted")

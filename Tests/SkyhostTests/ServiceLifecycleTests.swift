@@ -146,7 +146,7 @@ import Testing
         let node = Node(configuration: NodeConfiguration(environment: [
             "start": "nothere", "luaservice": folder.path + "/?.lua",
         ]), output: output.nodeOutput)
-        #expect(throws: NodeError.self) { try node.start() }
+        #expect(throws: SkyhostError.self) { try node.start() }
         #expect(node.wait() != 0)
         #expect(output.log.contains { $0.contains("nothere") })
     }

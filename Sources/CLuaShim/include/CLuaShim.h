@@ -11,17 +11,9 @@
 // Lua's function-like macros, as functions Swift can call.
 // ---------------------------------------------------------------------------------------------
 
-static inline void shim_pop(lua_State *L, int n) { lua_pop(L, n); }
-static inline void shim_newtable(lua_State *L) { lua_newtable(L); }
-static inline int shim_upvalueindex(int i) { return lua_upvalueindex(i); }
 static inline int shim_registryindex(void) { return LUA_REGISTRYINDEX; }
-static inline int shim_isnoneornil(lua_State *L, int i) { return lua_isnoneornil(L, i); }
 static inline lua_Integer shim_tointeger(lua_State *L, int i, int *isnum) { return lua_tointegerx(L, i, isnum); }
 static inline lua_Number shim_tonumber(lua_State *L, int i, int *isnum) { return lua_tonumberx(L, i, isnum); }
-static inline void shim_pushcfunction(lua_State *L, lua_CFunction f) { lua_pushcfunction(L, f); }
-static inline int shim_getglobal(lua_State *L, const char *name) { return lua_getglobal(L, name); }
-static inline int shim_ok(void) { return LUA_OK; }
-static inline int shim_multret(void) { return LUA_MULTRET; }
 
 // ---------------------------------------------------------------------------------------------
 // Protected operations. None of these raises: each returns a Lua status (LUA_OK or an error code)
@@ -48,18 +40,8 @@ int shim_rawsetfield_protected(lua_State *L, int t, const char *k);
 /// t[#t+1]-style raw set: t[i] = top, pops the value. Non-zero on memory error.
 int shim_rawseti_protected(lua_State *L, int t, lua_Integer i);
 
-/// t[k] = v with key and value on top of the stack (key below value), raw; pops both.
-int shim_rawset_protected(lua_State *L, int t);
-
 /// luaL_openlibs in protected mode.
 int shim_openlibs_protected(lua_State *L);
-
-/// Sets package.preload[name] = f (protected).
-int shim_preload_protected(lua_State *L, const char *name, lua_CFunction f);
-
-/// luaL_tolstring in protected mode: pushes the string form of the value at idx (honouring
-/// __tostring / __name). Returns the string and its length, or NULL on error (message pushed).
-const char *shim_tolstring_protected(lua_State *L, int idx, size_t *len);
 
 // ---------------------------------------------------------------------------------------------
 // Calling Swift from Lua without letting lua_error cross Swift frames.

@@ -13,11 +13,6 @@
 #include <stdint.h>
 #include <lua.h>
 
-// Protocol tags, as Skynet's.
-#define SKYHOST_PTYPE_TEXT 0
-#define SKYHOST_PTYPE_RESPONSE 1
-#define SKYHOST_PTYPE_ERROR 7
-
 /// What stat says of a file's version: equal stamps mean the same bytes, provided the file had
 /// not changed for a while when the stamp was taken (see code_cache.c). No padding: compared
 /// byte for byte.
@@ -163,14 +158,6 @@ int skyhost_loadfile_protected(lua_State *L, const char *path);
 /// `(ptype, msg, sz, session, source)` in protected mode. Returns LUA_OK, or an error status with
 /// the message (with traceback) on the stack. Returns -1 if no callback is set.
 int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int session, uint32_t source);
-
-/// skynet.pack into a malloc'd buffer; for the Swift API. Values are the `n` values on top of the
-/// stack. Returns LUA_OK and sets *out/*sz, or an error status with the message on the stack.
-int skyhost_pack_protected(lua_State *L, int n, void **out, size_t *sz);
-
-/// skynet.unpack of a buffer, pushing the values. Returns LUA_OK and the count in *n, or an error
-/// status with the message on the stack.
-int skyhost_unpack_protected(lua_State *L, const void *data, size_t sz, int *n);
 
 /// Lua-callable pack/unpack, exported for the core module.
 int skyhost_lua_pack(lua_State *L);

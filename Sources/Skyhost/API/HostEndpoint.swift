@@ -60,6 +60,4 @@ final class HostEndpoint: ServiceBody, @unchecked Sendable {
         }
         for c in waiting { c.resume(throwing: SkyhostError.nodeStopped) }
     }
-
-    var memoryUsed: Int { 0 }
 }

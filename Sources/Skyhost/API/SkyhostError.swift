@@ -1,5 +1,14 @@
-/// Errors of the Swift API.
+/// Every error Skyhost's Swift API throws: starting a node, and talking to its services.
 public enum SkyhostError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The config file could not be read or run; the reason names the file and the line.
+    case badConfig(String)
+    /// The log file named by the config key `logger` could not be opened.
+    case cannotOpenLog(String)
+    /// `start()` was called twice, or after shutdown.
+    case alreadyStarted
+    /// The node failed while booting: the bootstrap could not be launched, or the start service
+    /// is missing or raised in its start function.
+    case bootstrapFailed(String)
     /// No live service at that address or name.
     case invalidAddress(String)
     /// The service raised while handling the call, or died before answering (Skynet's
@@ -20,6 +29,10 @@ public enum SkyhostError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A readable explanation.
     public var description: String {
         switch self {
+        case .badConfig(let why): return "bad config: \(why)"
+        case .cannotOpenLog(let path): return "cannot open log file \(path)"
+        case .alreadyStarted: return "the node has already been started"
+        case .bootstrapFailed(let why): return "bootstrap failed: \(why)"
         case .invalidAddress(let a): return "invalid address \(a)"
         case .callFailed(let what): return "call failed: \(what)"
         case .unsupportedValue(let why): return "unsupported value: \(why)"

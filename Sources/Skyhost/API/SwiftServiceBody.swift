@@ -48,8 +48,4 @@ final class SwiftServiceBody: ServiceBody, @unchecked Sendable {
         let type = error ? ProtocolType.error : ProtocolType.response
         node.deliver(Message(source: from, session: session, type: type.rawValue, data: data, size: size), to: to)
     }
-
-    func close(_ service: Service) {}
-
-    var memoryUsed: Int { 0 }
 }

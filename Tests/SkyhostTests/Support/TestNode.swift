@@ -1,5 +1,6 @@
 import Foundation
 @testable import Skyhost
+import SkyhostMySQL
 import Synchronization
 
 /// Everything a node printed and logged, with a way to wait for a line.
@@ -137,7 +138,9 @@ final class TestNode: @unchecked Sendable {
         env["thread"] = String(threads)
         env["luaservice"] = folder.path + "/?.lua"
         env["lua_path"] = folder.path + "/?.lua"
-        node = Node(configuration: NodeConfiguration(environment: env), output: output.nodeOutput)
+        var configuration = NodeConfiguration(environment: env)
+        configuration.enableMySQL()
+        node = Node(configuration: configuration, output: output.nodeOutput)
         do {
             try node.start()
         } catch {

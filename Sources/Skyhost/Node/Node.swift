@@ -7,7 +7,7 @@ public final class Node: @unchecked Sendable {
     /// The configuration the node was made with.
     public let configuration: NodeConfiguration
     let output: NodeOutput
-    let handles: HandleTable
+    package let handles: HandleTable
     let scheduler = Scheduler()
     private(set) var timer: TimerQueue!
     private let environment: Locked<[String: String]>
@@ -44,7 +44,7 @@ public final class Node: @unchecked Sendable {
         environment = Locked(configuration.resolvedEnvironment())
         let interval = UInt64(configuration.environment["monitor_interval"] ?? "") ?? 500
         monitor = Monitor(intervalNanoseconds: max(1, interval) * 10_000_000)
-        nativeModules = NativeModuleTable(NativeModule.all)
+        nativeModules = NativeModuleTable(NativeModule.builtIn + configuration.nativeModules)
         timer = TimerQueue(fire: { [unowned self] handle, session in
             self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
         })
@@ -58,7 +58,7 @@ public final class Node: @unchecked Sendable {
     /// missing or raised); `wait()` then gives the exit status.
     public func start() throws {
         try stateLock.withLock {
-            guard phase == .created else { throw NodeError.alreadyStarted }
+            guard phase == .created else { throw SkyhostError.alreadyStarted }
             phase = .running
         }
         let logger = try LoggerService(output: output, path: getenv("logger"))
@@ -78,7 +78,7 @@ public final class Node: @unchecked Sendable {
         stateLock.withLock { bootstrapName = bootstrap }
         guard launch(bootstrap) != nil else {
             shutdown()
-            throw NodeError.bootstrapFailed("cannot launch \(bootstrap)")
+            throw SkyhostError.bootstrapFailed("cannot launch \(bootstrap)")
         }
         let booted = stateLock.withLock {
             while !bootFinished && phase == .running { stateLock.wait() }
@@ -88,7 +88,7 @@ public final class Node: @unchecked Sendable {
             // Stopped during boot: a failure unless a service deliberately aborted (status 0).
             let status = wait()
             if status != 0 {
-                throw NodeError.bootstrapFailed("the node stopped while booting (exit status \(status)); see the log")
+                throw SkyhostError.bootstrapFailed("the node stopped while booting (exit status \(status)); see the log")
             }
         }
     }
@@ -182,7 +182,7 @@ public final class Node: @unchecked Sendable {
     /// destination does not exist. A message sent by a running service (`sender`) that makes its
     /// destination ready puts it in the sender's worker's `next` slot (see `WorkerActivity`).
     @discardableResult
-    func deliver(_ message: Message, to handle: UInt32, from sender: Service? = nil) -> Bool {
+    package func deliver(_ message: Message, to handle: UInt32, from sender: Service? = nil) -> Bool {
         guard let target = handles.lookup(handle) else {
             message.release()
             return false
@@ -212,7 +212,7 @@ public final class Node: @unchecked Sendable {
     }
 
     /// Writes a log line as the logger does, from `source`.
-    func log(source: UInt32, _ text: String) {
+    package func log(source: UInt32, _ text: String) {
         let (data, size) = Message.payload(copying: Array(text.utf8))
         let m = Message(source: source, session: 0, type: ProtocolType.text.rawValue, data: data, size: size)
         if !deliver(m, to: loggerHandle) {
@@ -273,88 +273,6 @@ public final class Node: @unchecked Sendable {
         return true
     }
 
-    // MARK: Workers
-
-    private func workerLoop(_ index: Int, _ activity: WorkerActivity) {
-        smallBlocks.attachCurrentThread()
-        defer { SmallBlockPool.detachCurrentThread() }
-        var batch: [Message] = []
-        batch.reserveCapacity(Scheduler.batchLimit)
-        var current = scheduler.next(for: index)
-        // Hand-offs through the `next` slot in a row: a pair of services calling each other could
-        // otherwise keep the worker for ever while the ready queue waits.
-        var handoffs = 0
-        while let service = current {
-            let more = run(service, batch: &batch, activity: activity)
-            // Stopping: leave the service (shutdown closes it), even if it has more to do -- a
-            // service that keeps sending itself messages would otherwise keep the worker for ever.
-            if scheduler.stopRequested { break }
-            if var readied = activity.takeNext() {
-                if more { scheduler.schedule(service) }
-                handoffs += 1
-                if handoffs >= Scheduler.handoffLimit, let waiting = scheduler.poll() {
-                    scheduler.schedule(readied)
-                    readied = waiting
-                    handoffs = 0
-                }
-                current = readied
-            } else if !more {
-                handoffs = 0
-                current = scheduler.next(for: index)
-            } else if let other = scheduler.poll() {
-                handoffs = 0
-                scheduler.schedule(service)
-                current = other
-            }
-        }
-        // Stopped: a service left in the slot is taken by Scheduler.stop() and closed with the
-        // others by shutdown().
-    }
-
-    /// Runs one batch of a service's messages. Returns true if the service should keep running
-    /// (its mailbox is still claimed), false if it went idle or retired.
-    private func run(_ service: Service, batch: inout [Message], activity: WorkerActivity) -> Bool {
-        var overload = 0
-        let taken = service.mailbox.popBatch(into: &batch, limit: Scheduler.batchLimit, overload: &overload)
-        if overload > 0 {
-            log(source: service.handle, "May overload, message queue length = \(overload)")
-        }
-        guard taken else { return false }
-        // Cleared again before the mailbox is released below: from then on another worker may
-        // own the service.
-        service.runningOn = activity
-        for (i, message) in batch.enumerated() {
-            if service.killed.load(ordering: .acquiring) || service.exitRequested {
-                for m in batch[i...] { bounce(m, from: service) }
-                service.runningOn = nil
-                retire(service)
-                return false
-            }
-            if message.type < 0 {  // the runtime's own: not a message of the service
-                if message.type == Message.collectorType { (service.body as? LuaServiceBody)?.switchToGenerational() }
-                continue
-            }
-            let start = monotonicNanoseconds()
-            service.busySince.store(start, ordering: .relaxed)
-            if service.isLogging.load(ordering: .relaxed) {
-                service.messageLog.withLock { $0?.record(message) }
-            }
-            activity.begin(source: message.source, destination: service.handle)
-            service.body?.dispatch(message, in: service)
-            activity.end()
-            service.busySince.store(0, ordering: .relaxed)
-            service.cpuNanoseconds &+= monotonicNanoseconds() - start
-            service.messagesDispatched += 1
-            message.release()
-        }
-        service.runningOn = nil
-        if service.killed.load(ordering: .acquiring) || service.exitRequested {
-            retire(service)
-            return false
-        }
-        return service.mailbox.finishBatch()
-    }
-
     /// Answers with an ERROR a request (a message with a session) to a native service that has
     /// no answers (the logger, the harbor), so that the caller fails instead of waiting for ever.
     func refuseRequest(_ m: Message, at service: Service) {
@@ -363,17 +281,9 @@ public final class Node: @unchecked Sendable {
         deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)
     }
 
-    /// Tells the sender of an undeliverable message that it failed (Skynet's drop_message).
-    private func bounce(_ m: Message, from service: Service) {
-        m.release()
-        guard m.source != 0, m.type != ProtocolType.error.rawValue, m.type >= 0,
-              m.source != service.handle else { return }
-        deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)
-    }
-
     /// Retires a service on its owning worker: gone from the handle table, queued messages
     /// bounced, Lua state closed.
-    private func retire(_ service: Service) {
+    func retire(_ service: Service) {
         handles.retire(service.handle)
         stateLock.withLock {
             if !bootFinished && service.launchName == bootstrapName {

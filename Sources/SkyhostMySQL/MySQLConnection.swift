@@ -1,3 +1,4 @@
+import Skyhost
 import CMariaDB
 import Glibc
 
@@ -103,17 +104,17 @@ final class MySQLConnection {
     }
 
     /// Runs `sql` (one statement or several separated by `;`) and writes its result to `out`.
-    func execute(_ sql: [UInt8], into out: inout MySQLPackWriter) throws(MySQLFailure) {
+    func execute(_ sql: [UInt8], into out: inout SkynetPack.Writer) throws(MySQLFailure) {
         let status = sql.withUnsafeBufferPointer { b in
             b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) {
                 mysql_real_query(mysql, $0, UInt(b.count))
             }
         }
         guard status == 0 else { throw Self.failure(of: mysql) }
-        var results: [MySQLPackWriter] = []
+        var results: [SkynetPack.Writer] = []
         var index = 1
         while true {
-            var part = MySQLPackWriter()
+            var part = SkynetPack.Writer()
             if let result = mysql_store_result(mysql) {
                 Self.writeRows(result, into: &part)
                 mysql_free_result(result)
@@ -161,7 +162,7 @@ final class MySQLConnection {
         }
     }
 
-    private static func writeRows(_ result: UnsafeMutablePointer<MYSQL_RES>, into out: inout MySQLPackWriter) {
+    private static func writeRows(_ result: UnsafeMutablePointer<MYSQL_RES>, into out: inout SkynetPack.Writer) {
         let count = Int(mysql_num_fields(result))
         var names: [[UInt8]] = []
         var kinds: [Kind] = []
@@ -187,7 +188,7 @@ final class MySQLConnection {
         out.endTable()
     }
 
-    private static func writeValue(_ bytes: UnsafeRawBufferPointer, _ kind: Kind, into out: inout MySQLPackWriter) {
+    private static func writeValue(_ bytes: UnsafeRawBufferPointer, _ kind: Kind, into out: inout SkynetPack.Writer) {
         switch kind {
         case .integer, .unsigned:
             if let v = integer(bytes) { out.write(v) } else { out.write(bytes: bytes) }

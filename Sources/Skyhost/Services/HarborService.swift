@@ -17,8 +17,4 @@ final class HarborService: ServiceBody {
             service.node.log(source: service.handle, "global name \(name) is already bound")
         }
     }
-
-    func close(_ service: Service) {}
-
-    var memoryUsed: Int { 0 }
 }

@@ -1,3 +1,4 @@
+import Skyhost
 import CMariaDB
 import Foundation
 import Glibc
@@ -36,6 +37,10 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
     private var head = 0
     private var stopped = false
 
+    private struct BadRequest: Error, CustomStringConvertible {
+        let description: String
+    }
+
     private struct Job {
         let source: UInt32
         let session: Int32
@@ -67,11 +72,11 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
             }
             return
         }
-        var reader = MySQLPackReader(UnsafeRawBufferPointer(start: message.data, count: message.data == nil ? 0 : message.size))
+        var reader = SkynetPack.Reader(UnsafeRawBufferPointer(start: message.data, count: message.data == nil ? 0 : message.size))
         let sql: [UInt8]
         do {
-            guard case .string(let text) = try reader.next() else {
-                throw MySQLPackReader.Invalid(description: "the request must be a string of SQL")
+            guard let text = try reader.stringBytes() else {
+                throw BadRequest(description: "the request must be a string of SQL")
             }
             sql = text
         } catch {
@@ -101,8 +106,6 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
         }
         for job in dropped { reply(failure: Self.closedFailure, to: job.source, session: job.session) }
     }
-
-    var memoryUsed: Int { 0 }
 
     private static let closedFailure = MySQLFailure(code: 0, message: "the mysql driver was closed", sqlState: "HY000")
 
@@ -136,7 +139,7 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
         mysql_thread_end()
     }
 
-    private func perform(_ sql: [UInt8], on connection: inout MySQLConnection?) -> Result<MySQLPackWriter, MySQLFailure> {
+    private func perform(_ sql: [UInt8], on connection: inout MySQLConnection?) -> Result<SkynetPack.Writer, MySQLFailure> {
         var retried = false
         while true {
             if let c = connection, !c.looksAlive {
@@ -150,7 +153,7 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
                     return .failure(error)
                 }
             }
-            var out = MySQLPackWriter()
+            var out = SkynetPack.Writer()
             out.write(true)
             do {
                 try connection!.execute(sql, into: &out)
@@ -175,7 +178,7 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
 
     private func reply(failure: MySQLFailure, to source: UInt32, session: Int32) {
         guard session != 0 else { return }
-        var out = MySQLPackWriter()
+        var out = SkynetPack.Writer()
         out.write(false)
         out.beginTable(arrayCount: 0)
         out.field("badresult", true)
@@ -187,9 +190,9 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
         deliver(out, to: source, session: session)
     }
 
-    private func deliver(_ writer: MySQLPackWriter, to source: UInt32, session: Int32) {
+    private func deliver(_ writer: SkynetPack.Writer, to source: UInt32, session: Int32) {
         guard let node else { return }
-        let (data, size) = writer.payload()
+        let (data, size) = Message.payload(copying: writer.bytes)
         node.deliver(Message(source: handle, session: session, type: ProtocolType.response.rawValue, data: data, size: size), to: source)
     }
 }

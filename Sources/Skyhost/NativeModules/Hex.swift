@@ -1,6 +1,6 @@
 /// The lowercase hexadecimal form of `bytes`, two ASCII digits per byte, as `sha1sum` and
 /// Skynet's `crypt.hexencode` write it.
-func hexDigits<Bytes: Sequence>(of bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+package func hexDigits<Bytes: Sequence>(of bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
     var out: [UInt8] = []
     out.reserveCapacity(bytes.underestimatedCount * 2)
     for b in bytes {

@@ -3,11 +3,11 @@ import Glibc
 /// A pthread mutex with a condition variable, for the few places that need to sleep on a
 /// condition (the ready queue, the timer). Everything else uses `Lock` or `Locked` (pthread
 /// mutexes too, which ThreadSanitizer understands).
-final class ConditionLock: @unchecked Sendable {
+package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    init() {
+    package init() {
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -26,14 +26,14 @@ final class ConditionLock: @unchecked Sendable {
     func lock() { pthread_mutex_lock(mutex) }
     func unlock() { pthread_mutex_unlock(mutex) }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    package func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Waits for a signal; the lock must be held.
-    func wait() { pthread_cond_wait(condition, mutex) }
+    package func wait() { pthread_cond_wait(condition, mutex) }
 
     /// Waits for a signal or until the monotonic clock reads `deadline` nanoseconds.
     func wait(untilMonotonicNanoseconds deadline: UInt64) {
@@ -41,8 +41,8 @@ final class ConditionLock: @unchecked Sendable {
         pthread_cond_timedwait(condition, mutex, &ts)
     }
 
-    func signal() { pthread_cond_signal(condition) }
-    func broadcast() { pthread_cond_broadcast(condition) }
+    package func signal() { pthread_cond_signal(condition) }
+    package func broadcast() { pthread_cond_broadcast(condition) }
 }
 
 /// A plain mutex for state that is not itself `Sendable` (raw message buffers); the owner marks

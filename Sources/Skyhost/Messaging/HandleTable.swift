@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// Handles are handed out in increasing order starting at 1, harbor id in the top byte, and are
 /// not reused until the 24-bit index wraps, so an old address never reaches a new service.
-final class HandleTable: Sendable {
+package final class HandleTable: Sendable {
     private struct State {
         var slots: [Service?] = Array(repeating: nil, count: 16)
         var nextIndex: UInt32 = 1
@@ -21,7 +21,7 @@ final class HandleTable: Sendable {
     }
 
     /// Reserves the next handle for a service made by `make`.
-    func register(_ make: (UInt32) -> Service) -> Service {
+    package func register(_ make: (UInt32) -> Service) -> Service {
         state.withLock { s in
             while true {
                 let size = s.slots.count

@@ -2,73 +2,6 @@ import CLua
 import Foundation
 import Lua
 
-/// A node's configuration: Skynet's environment, every value a string readable with
-/// `skynet.getenv`.
-///
-/// Keys Skyhost reads itself: `thread` (workers, default: the number of cores), `harbor`
-/// (default 0), `bootstrap` (default `snlua bootstrap`), `start` (default `main`), `lua_path`,
-/// `lua_cpath`, `luaservice`, `lualoader`, `preload`, `logger` (a log file; default: standard
-/// output), `logpath` (folder of the `logon` message logs), `monitor_interval` (centiseconds
-/// between the endless-loop checks; default 500, as Skynet's 5 s). Skyhost's own `lualib/` and `service/` folders are always searched after the paths
-/// the config gives, so `require "skynet"` and the built-in services are found from any config.
-public struct NodeConfiguration: Sendable {
-    /// The environment, as `skynet.getenv` sees it.
-    public var environment: [String: String]
-    /// The folder that holds Skyhost's `lualib/` and `service/`.
-    public var root: String
-
-    /// Creates a configuration from environment values.
-    public init(environment: [String: String] = [:], root: String = NodeConfiguration.defaultRoot) {
-        self.environment = environment
-        self.root = root
-    }
-
-    /// Reads a Skynet-style config file: a Lua chunk of global assignments, where `$NAME` is
-    /// replaced by the process environment's NAME and `include "file"` reads another config
-    /// relative to the including file. Numbers and booleans become strings.
-    public init(contentsOfFile path: String, root: String = NodeConfiguration.defaultRoot,
-                processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        self.root = root
-        self.environment = try ConfigFileReader(processEnvironment: processEnvironment).read(path)
-    }
-
-    /// Skyhost's installation folder: `$SKYHOST_ROOT`, else the checkout this library was built from.
-    public static var defaultRoot: String {
-        if let root = ProcessInfo.processInfo.environment["SKYHOST_ROOT"], !root.isEmpty { return root }
-        // Sources/Skyhost/NodeConfiguration.swift -> the package folder.
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().path
-    }
-
-    /// Number of worker threads.
-    var threadCount: Int {
-        if let t = environment["thread"], let n = Int(t), n > 0 { return n }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }
-
-    var harbor: UInt32 { UInt32(environment["harbor"] ?? "0") ?? 0 }
-
-    /// The environment with Skyhost's paths filled in.
-    func resolvedEnvironment() -> [String: String] {
-        var env = environment
-        let lualib = "\(root)/lualib/?.lua;\(root)/lualib/?/init.lua"
-        let service = "\(root)/service/?.lua"
-        env["lua_path"] = Self.appending(lualib, to: env["lua_path"])
-        env["luaservice"] = Self.appending(service, to: env["luaservice"])
-        env["lua_cpath"] = Self.appending("\(root)/luaclib/?.so", to: env["lua_cpath"])
-        if env["lualoader"] == nil { env["lualoader"] = "\(root)/lualib/loader.lua" }
-        if env["bootstrap"] == nil { env["bootstrap"] = "snlua bootstrap" }
-        if env["thread"] == nil { env["thread"] = String(threadCount) }
-        if env["harbor"] == nil { env["harbor"] = "0" }
-        return env
-    }
-
-    private static func appending(_ builtIn: String, to user: String?) -> String {
-        guard let user, !user.isEmpty else { return builtIn }
-        return user.hasSuffix(";") ? user + builtIn : user + ";" + builtIn
-    }
-}
-
 /// Runs config files in a scratch Lua state.
 struct ConfigFileReader {
     let processEnvironment: [String: String]
@@ -147,7 +80,7 @@ struct ConfigFileReader {
 
     func read(_ path: String) throws -> [String: String] {
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw NodeError.badConfig("cannot read config file \(path)")
+            throw SkyhostError.badConfig("cannot read config file \(path)")
         }
         let lua = try LuaState()
         let env = processEnvironment
@@ -166,7 +99,7 @@ struct ConfigFileReader {
         } catch let error as LuaError {
             // The reason, without the traceback through the reader above.
             let message = error.message.components(separatedBy: "\nstack traceback:").first ?? error.message
-            throw NodeError.badConfig(message)
+            throw SkyhostError.badConfig(message)
         }
         var result: [String: String] = [:]
         let count = lua_rawlen(lua.raw, -1)
@@ -179,19 +112,5 @@ struct ConfigFileReader {
             i += 2
         }
         return result
-    }
-}
-
-extension NodeConfiguration {
-    /// The `luaservice` search path, Skyhost's service folder included.
-    public var servicePath: String { resolvedEnvironment()["luaservice"] ?? "" }
-
-    /// The file `luaservice` resolves `name` to, as the loader would find it, or nil.
-    public func findService(_ name: String) -> String? {
-        for pattern in servicePath.split(separator: ";") {
-            let file = pattern.replacingOccurrences(of: "?", with: name)
-            if FileManager.default.isReadableFile(atPath: file) { return file }
-        }
-        return nil
     }
 }

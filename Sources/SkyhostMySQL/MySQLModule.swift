@@ -1,3 +1,4 @@
+import Skyhost
 import CLua
 import CLuaShim
 import Crypto
@@ -104,5 +105,13 @@ enum MySQLModule {
         guard let p = lua_tolstring(state.raw, 1, &len) else { return state.raise("checksum: no string") }
         let digest = SHA256.hash(data: UnsafeRawBufferPointer(start: p, count: len))
         return state.pushResult(String(decoding: hexDigits(of: digest), as: UTF8.self))
+    }
+}
+
+extension NodeConfiguration {
+    /// Offers the `skyhost.mysql` module (and so `service/mysql_mgr.lua`) to the node's Lua
+    /// services.
+    public mutating func enableMySQL() {
+        nativeModules.append(MySQLModule.module)
     }
 }

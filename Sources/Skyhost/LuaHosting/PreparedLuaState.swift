@@ -69,8 +69,8 @@ struct PreparedLuaState {
 /// happens while the launcher, and the caller of `newservice`, wait. A worker about to spin or
 /// sleep for want of work prepares one instead (`prepareOne`), so a launch usually only binds a
 /// ready state to the new service. A few are kept (`stock`); when none is ready, the launch makes
-/// its own as before. (A thread of its own for this was tried: woken by each launch, it took the
-/// core from the launch it was meant to speed up.)
+/// its own. Idle workers do this rather than a thread of its own, which, woken by each launch,
+/// would take the core from the launch it is meant to speed up.
 final class BlankStates: @unchecked Sendable {
     private let lock = Lock()
     private var ready: [PreparedLuaState] = []

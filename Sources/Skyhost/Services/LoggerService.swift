@@ -11,10 +11,10 @@ final class LoggerService: ServiceBody {
         if let path {
             if !FileManager.default.fileExists(atPath: path) {
                 guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                    throw NodeError.cannotOpenLog(path)
+                    throw SkyhostError.cannotOpenLog(path)
                 }
             }
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw NodeError.cannotOpenLog(path) }
+            guard let handle = FileHandle(forWritingAtPath: path) else { throw SkyhostError.cannotOpenLog(path) }
             handle.seekToEndOfFile()
             file = handle
         } else {
@@ -44,6 +44,4 @@ final class LoggerService: ServiceBody {
     func close(_ service: Service) {
         try? file?.close()
     }
-
-    var memoryUsed: Int { 0 }
 }

@@ -3,34 +3,30 @@ import Synchronization
 /// What runs a service's messages: a Lua state (`snlua`) or Swift code.
 ///
 /// Only the worker that currently owns the service calls these, one at a time.
-protocol ServiceBody: AnyObject {
+package protocol ServiceBody: AnyObject {
     /// Handles one message. The worker frees the payload afterwards.
     func dispatch(_ message: Message, in service: Service)
     /// Releases what the body holds (closes the Lua state). Called once, when the service retires.
     func close(_ service: Service)
-    /// Bytes of memory the body uses (a Lua state's heap), for `mem` and the Swift API.
-    var memoryUsed: Int { get }
-    /// Interrupts the code running now, from any thread (Skynet's `signal`).
-    func signal()
 }
 
 extension ServiceBody {
-    func signal() {}
+    package func close(_ service: Service) {}
 }
 
 /// A running service: a handle, a mailbox and a body.
-final class Service: @unchecked Sendable {
+package final class Service: @unchecked Sendable {
     /// The service's handle.
-    let handle: UInt32
+    package let handle: UInt32
     /// The node it belongs to.
-    let node: Node
+    package let node: Node
     /// Its messages.
     let mailbox = Mailbox()
     /// How it was launched, e.g. `snlua serviceA` (as Skynet's launcher lists it).
-    let launchName: String
+    package let launchName: String
 
     // Owned by the worker running the service (one at a time), except `signalTarget`.
-    var body: ServiceBody? {
+    package var body: ServiceBody? {
         didSet { signalTarget.withLock { $0 = body as? LuaServiceBody } }
     }
     /// The body, readable from any thread for `signal`; cleared before the body is closed.
@@ -54,7 +50,7 @@ final class Service: @unchecked Sendable {
     /// Set by the monitor when one message runs too long (Skynet's "endless loop").
     let endless = Atomic<Bool>(false)
 
-    init(handle: UInt32, node: Node, launchName: String) {
+    package init(handle: UInt32, node: Node, launchName: String) {
         self.handle = handle
         self.node = node
         self.launchName = launchName

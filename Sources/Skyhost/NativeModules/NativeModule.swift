@@ -5,16 +5,24 @@ import Lua
 /// A Lua module written in Swift, available to every Lua service of a node through
 /// `require(name)`. `open` runs inside `require`, on the service's worker, and pushes the
 /// module (usually with `LuaState.pushModule`); it returns 1, or -1 after pushing an error.
-struct NativeModule: Sendable {
-    let name: String
-    let open: @Sendable (LuaState, Service) -> Int32
+package struct NativeModule: Sendable {
+    /// The name services `require`.
+    package let name: String
+    /// Pushes the module onto the requiring service's stack.
+    package let open: @Sendable (LuaState, Service) -> Int32
+
+    /// A module called `name`, made by `open`.
+    package init(name: String, open: @escaping @Sendable (LuaState, Service) -> Int32) {
+        self.name = name
+        self.open = open
+    }
 }
 
 extension NativeModule {
-    /// Every native module a node offers its Lua services. One line per module.
-    static let all: [NativeModule] = [
+    /// The native modules every node offers its Lua services, one line per module; a
+    /// configuration may add others (`NodeConfiguration.nativeModules`).
+    static let builtIn: [NativeModule] = [
         SocketDriverModule.module,
-        MySQLModule.module,
         CryptModule.module,
     ]
 }

@@ -68,7 +68,7 @@ final class LuaServiceBody: ServiceBody {
             // collector afterwards, which suits services' many short-lived message tables.
             // Switching runs a full collection; asked for at the end of the next message
             // (normally the start function, which has then told the launcher) and done in a
-            // runtime message of its own, it is no longer part of what newservice waits for.
+            // runtime message of its own, so it is not part of what newservice waits for.
             // Until then the pause is the default again, so that a start function that allocates
             // a lot is collected as usual once the heap has grown tenfold.
             defer {
