@@ -1,61 +1,18 @@
 -- skynet.lua: the Lua API of a Skyhost service, compatible with Skynet v1.8.0.
 --
--- Every Lua service requires this module. It turns the native callback of `skynet.core`
--- (one call per message) into Skynet's programming model: each request runs in a coroutine,
--- `skynet.call` parks that coroutine until the RESPONSE (or ERROR) carrying its session arrives,
--- timers and sleeps are sessions too, and `skynet.fork` queues coroutines that run once the
--- current message is done.
+-- This file is the message loop: the native callback of `skynet.core` (one call per message)
+-- becomes Skynet's programming model. Each request runs in a coroutine from a pool, `skynet.call`
+-- parks that coroutine until the RESPONSE (or ERROR) carrying its session arrives, timers and
+-- sleeps are sessions too, and forked threads run once the current message is done. It declares
+-- every piece of the API's state and every constant; the rest of the API lives in
+-- lualib/skynet/api/, one file per subject, and `api` below says which name comes from which
+-- file. A file is loaded the first time a service reads one of its names: Skyhost runs stock Lua,
+-- which cannot share compiled code between states, so an idle service holds only this file.
 --
--- Why the API is split over three files. Skyhost runs Debian's stock Lua, which cannot share
--- compiled functions between states: every service holds its own copy of all the code it loads,
--- and every function costs heap (and start-up time) even if it is never called. So this file
--- holds only what every service runs: the message loop, the pool of worker coroutines, timers,
--- start / init_service, register_protocol and the default protocols. The first time a service
--- reads a name that this file does not define, it loads
---   lualib/skynet/lazy.lua          the everyday API: send, call, ret, retpack, response,
---                                   dispatch, sleep, yield, wait, wakeup, fork, address,
---                                   getenv, newservice, uniqueservice, time, ...
--- and, if the name is still missing,
---   lualib/skynet/lazy_rare.lua  exit, register, name, stat, trace, task, uniqtask, killthread,
---                                   request / select, dispatch_unknown_*, trace_timeout, ...
--- after which the name reads as if it had always been there (a name neither defines stays nil,
--- as in Skynet). The core also calls them for what is rare on its own paths: a handler that
--- raised, a traced thread, a forgotten response, an unknown message, sessions near the wrap of
--- the session counter. The debug protocol (lualib/skynet/debug.lua) is loaded by the first
--- debug message. These modules see this file only through the table `internal` below.
---
--- Inject (lualib/skynet/inject.lua) walks the upvalues of skynet.dispatch_message and
--- skynet.register_protocol and exposes the tables it finds by upvalue name (`proto` is an upvalue
--- of register_protocol), then adds the state tables of `internal` under the same names for those
--- the walk did not reach (the ones only lazy.lua's functions use). So the names of the state
--- tables (`proto`, `session_id_coroutine`, `session_coroutine_id`, `session_coroutine_address`,
--- `unresponse`, `watching_session`, `sleep_session`, ...) are kept as in Skynet: hotfix scripts
--- written for Skynet look them up through `_U`.
---
--- Where Skyhost differs from Skynet 1.8 (on purpose):
---   * `skynet.core` has no `trace`: trace lines are formatted in Lua (lazy_rare) and written
---     with skynet.error, in Skynet's shape `<TRACE tag> <ns> text : source:line ...`.
---   * `skynet.core` has no `harbor`: skynet.harbor(addr) answers (addr >> 24, false), which is
---     what Skynet answers in a single node.
---   * skynet.memlimit uses the native c.memlimit, which takes effect at once (Skynet applies the
---     limit only when it is set during the service's main chunk). It can still be set only once.
---   * skynet.register / skynet.name are available without requiring skynet.manager (the
---     hot-update document does that); skynet.manager provides the same functions.
---   * A request whose payload cannot be unpacked (a broken buffer) is answered with an ERROR, so
---     the caller's skynet.call fails instead of waiting for ever; Skynet only logs it.
---   * The error a failing handler raises into the host is the traceback itself, without the
---     "skynet.lua:NNN:" prefix Skynet's re-raise adds.
---   * skynet.trace() does not log Skynet's leftover "TRACE <tag>" debug line.
---   * After skynet.exit, incoming RESPONSE / ERROR messages are dropped rather than answered with
---     an ERROR (which could fail an unrelated call of the sender that has the same session number).
---   * skynet.cache is a stub (clear does nothing, mode is remembered): Skyhost's code cache checks
---     each file on every load, so there is nothing to clear.
---   * skynet.killthread of a sleeping thread voids its timer ("BREAK") instead of forgetting the
---     session, which made Skynet log "Unknown session" when the timer fired.
---   * request:close() drops only the answers still to come (Skynet also marked failed calls whose
---     answer had arrived, leaving stale entries); an answer select cannot unpack counts as failed.
---   * A request is handed to a pooled coroutine in a single resume (the handler travels with its
---     arguments); Skynet resumes twice. The observable behaviour is the same.
+-- The state tables keep Skynet's names (`proto`, `session_id_coroutine`, ...): inject's `_U`
+-- finds them among the upvalues of skynet.dispatch_message and skynet.register_protocol, and in
+-- `internal`, so hotfixes written for Skynet work unchanged. docs/skynet-differences.md lists
+-- where Skyhost behaves differently from Skynet on purpose.
 
 local c = require "skynet.core"
 local skynet_require = require "skynet.require"
@@ -69,13 +26,13 @@ local PTYPE_ERROR <const> = 7
 
 local skynet = {
 	PTYPE_TEXT = 0,
-	PTYPE_RESPONSE = 1,
+	PTYPE_RESPONSE = PTYPE_RESPONSE,
 	PTYPE_MULTICAST = 2,
 	PTYPE_CLIENT = 3,
 	PTYPE_SYSTEM = 4,
 	PTYPE_HARBOR = 5,
 	PTYPE_SOCKET = 6,
-	PTYPE_ERROR = 7,
+	PTYPE_ERROR = PTYPE_ERROR,
 	PTYPE_QUEUE = 8,	-- Skynet's deprecated mqueue; use skynet.queue
 	PTYPE_DEBUG = 9,
 	PTYPE_LUA = 10,
@@ -95,17 +52,31 @@ local skynet = {
 	init = skynet_require.init,
 }
 
+-- Which file of lualib/skynet/api/ defines each name that this file does not: file -> names.
+local api = {
+	call = " dispatch send rawsend call rawcall tracecall ret retpack response context ignoreret redirect ",
+	timer = " sleep yield wait wakeup starttime time ",
+	naming = " address localname register name harbor ",
+	launch = " newservice uniqueservice queryservice ",
+	exit = " exit term ",
+	trace = " trace tracetag traceproto tracelog ",
+	request = " request ",
+	task = " task uniqtask killthread trace_timeout ",
+	env = " getenv setenv endless mqlen stat memlimit info_func cache pcall ",
+	unknown = " dispatch_unknown_request dispatch_unknown_response ",
+}
+
 ---------------------------------------------------------------------------------------------------
 -- State
 --
--- `internal` is what lazy.lua, lazy_rare.lua and debug.lua see of this file: the state tables
--- and functions listed at the end of the file, and these fields:
---   running_thread   the thread skynet resumed last: the skynet thread (request handler, timer,
---       fork...) whose code is running. Coroutines of skynet.coroutine run inside it and do not
---       change it, so skynet.ret and friends find the request of the enclosing skynet thread.
+-- `internal` is what the files of lualib/skynet/api/ and lualib/skynet/debug.lua see of this one:
+-- the state tables below (under their own names), the functions listed at the end, and fields
+--   running_thread   the skynet thread (request handler, timer, fork...) whose code runs now;
+--       coroutines of skynet.coroutine run inside it and do not change it, so skynet.ret and
+--       friends find the request of the enclosing skynet thread
 --   init_thread   the thread running the start function, while it runs
 --   guard_send, guard_timer, guard_genid   while sessions near the wrap of the counter are
---       guarded (lazy_rare): replacements for c.send, c.intcommand and c.genid (else nil)
+--       guarded (api/session_guard.lua): replacements for c.send, c.intcommand and c.genid
 --   timer_create(func, ti)   while skynet.trace_timeout is on: makes the thread of a timer
 --   info_func   set by skynet.info_func, called by the debug command INFO
 local internal = {}
@@ -113,24 +84,31 @@ local internal = {}
 local proto = {}	-- protocol classes, by name and by id
 skynet._proto = proto
 
--- (lazy.lua adds unresponse, watching_session, sleep_session and wait_session to `internal`.)
 local session_id_coroutine = {}	-- session I wait on -> thread, or "BREAK" (drop its answer)
 local session_coroutine_id = {}	-- thread serving a request -> the request's session
 local session_coroutine_address = {}	-- thread serving a request -> the requester
 local session_coroutine_tracetag = {}	-- thread -> trace tag (false: tracing forced off)
 local trace_source = {}	-- address -> trace tag announced (PTYPE_TRACE) for its next request
+local unresponse = {}	-- response closure (skynet.response) -> requester, until used
+local watching_session = {}	-- session of a pending call -> the callee
+local sleep_session = {}	-- token of a sleep / wait -> its session
+local wait_session = {}	-- sessions of skynet.wait (no answer will ever come for them)
 
--- The ready queues. Each is a sequence that only grows (q[#q + 1] = x) until lazy.lua has
+-- The ready queues. Each is a sequence that only grows (q[#q + 1] = x) until the loop has
 -- consumed every entry and empties it; an entry consumed (or withdrawn by skynet.killthread /
--- skynet.exit) is false, so that the sequence stays whole. Empty, they cost the core nothing but
--- a look at their first entry; lazy.lua does the rest.
+-- skynet.exit) is false, so that the sequence stays whole.
 local wakeup_queue = {}	-- tokens passed to skynet.wakeup
 local error_queue = {}	-- sessions of calls that failed (ERROR received, or the callee is gone)
 local fork_queue = {}	-- threads created by skynet.fork, run after the current message
 
--- The lazily loaded parts of the API ("skynet.lazy", "skynet.lazy_rare"): each file is run
--- once with (skynet, internal) and returns its helpers for the core. While it runs, it must not
--- read a name that skynet does not define yet.
+-- Sessions come from a counter that wraps back to 1 before 2^31. From GUARD_FROM on,
+-- api/session_guard.lua guards the allocation until the counter has wrapped and passed every
+-- session still in use, so that a session still waited on is never handed out twice.
+local GUARD_FROM <const> = 0x7ff00000
+internal.GUARD_FROM = GUARD_FROM
+
+-- The files of lualib/skynet/api/: each is run once, with (skynet, internal), and returns its
+-- helpers for the loop. While it runs, it must not read a name that skynet does not define yet.
 local parts = {}
 local function part(name)
 	local helpers = parts[name]
@@ -145,6 +123,14 @@ local function part(name)
 	return helpers
 end
 
+-- Every session the runtime picks passes through here.
+local function checked(session)
+	if session and session >= GUARD_FROM then
+		part("skynet.api.session_guard").start_guard(session)
+	end
+	return session
+end
+
 function skynet.register_protocol(class)
 	local name, id = class.name, class.id
 	if type(name) ~= "string" or type(id) ~= "number" or id < 0 or id > 255 then
@@ -156,13 +142,6 @@ function skynet.register_protocol(class)
 	proto[name] = class
 	proto[id] = class
 end
-
--- Sessions. The runtime hands them out from a counter that wraps back to 1 before 2^31. From
--- GUARD_FROM on, lazy_rare guards the allocation (through the guard_* fields) until the
--- counter has wrapped and passed every session still in use, so that a session still waited on
--- is never handed out twice. Every session the runtime picks is checked (here in
--- skynet.timeout, by lazy.lua's `checked` elsewhere).
-local GUARD_FROM <const> = 0x7ff00000
 
 ---------------------------------------------------------------------------------------------------
 -- Worker coroutines
@@ -185,12 +164,12 @@ local function serve(co, task, ...)
 	local session = session_coroutine_id[co]
 	if session ~= nil then	-- a send left unanswered (normal), or a call (reported)
 		if session ~= 0 then
-			part("skynet.lazy_rare").forgot_response(co, task, session)
+			part("skynet.api.unknown").forgot_response(co, task, session)
 		end
 		session_coroutine_id[co] = nil
 	end
 	if session_coroutine_tracetag[co] ~= nil then
-		part("skynet.lazy_rare").trace_end(co)
+		part("skynet.api.trace").trace_end(co)
 	end
 	session_coroutine_address[co] = nil
 	return park(co)
@@ -206,33 +185,49 @@ local function worker(...)
 	return serve(coroutine.running(), ...)
 end
 
--- The task of a worker made by co_create: runs f with the arguments of the worker's next resume.
-local function deferred(f)
-	return f(coroutine_yield "SUSPEND")
-end
-
--- A suspended thread that runs `f(...)` with the arguments of its next resume: an idle worker
--- from the pool (an entry the collector took is nil: then a new one), given `deferred`.
-local function co_create(f)
+-- An idle worker from the pool (an entry the collector took is nil: then a new one).
+local function idle_worker()
 	local co
 	if pool_size > 0 then
 		co = coroutine_pool[pool_size]
 		coroutine_pool[pool_size] = nil
 		pool_size = pool_size - 1
 	end
-	if not co then
-		co = coroutine.create(worker)
-	end
+	return co or coroutine.create(worker)
+end
+
+-- The task of a worker made by co_create: runs f with the arguments of the worker's next resume.
+local function deferred(f)
+	return f(coroutine_yield "SUSPEND")
+end
+
+-- A suspended thread that runs `f(...)` with the arguments of its next resume.
+local function co_create(f)
+	local co = idle_worker()
 	raw_resume(co, deferred, f)	-- (does not change internal.running_thread)
 	return co
 end
 
+---------------------------------------------------------------------------------------------------
+-- Suspend: what happens when a resumed thread yields, raises or ends
+
 -- Called with a thread and the results of resuming it. "SUSPEND" means the thread is parked (or
--- back in the pool). Anything else (the thread raised, exited, or yielded something odd), and
--- threads made ready meanwhile (skynet.wakeup, failed calls), are handled by lazy.lua.
+-- back in the pool); then the threads made ready meanwhile (by skynet.wakeup, or a call that
+-- failed) run, one after the other, each time the previous one parks. A resume that did not end
+-- in "SUSPEND" (the thread raised, exited, or yielded something odd), and the ready queues, are
+-- handled by lualib/skynet/resume.lua, loaded the first time one happens.
 local function suspend(co, ok, command)
-	if command ~= "SUSPEND" or not ok or wakeup_queue[1] ~= nil or error_queue[1] ~= nil then
-		return part("skynet.lazy").suspend(co, ok, command)
+	while true do
+		if command ~= "SUSPEND" or not ok then
+			return part("skynet.resume").ended(co, ok, command)
+		end
+		if wakeup_queue[1] == nil and error_queue[1] == nil then
+			return
+		end
+		co, ok, command = part("skynet.resume").next_ready()
+		if co == nil then
+			return
+		end
 	end
 end
 
@@ -246,19 +241,11 @@ local unpacking = false
 -- Starts the thread serving a request; the arguments after `source` are the unpacked payload.
 local function serve_request(handler, class, session, source, ...)
 	unpacking = false
-	local co
-	if pool_size > 0 then	-- an idle worker (as in co_create)
-		co = coroutine_pool[pool_size]
-		coroutine_pool[pool_size] = nil
-		pool_size = pool_size - 1
-	end
-	if not co then
-		co = coroutine.create(worker)
-	end
+	local co = idle_worker()
 	session_coroutine_id[co] = session
 	session_coroutine_address[co] = source
 	if class.trace ~= nil or trace_source[source] ~= nil then
-		part("skynet.lazy_rare").trace_request(co, class.trace, source)
+		part("skynet.api.trace").trace_request(co, class.trace, source)
 	end
 	internal.running_thread = co
 	return co, raw_resume(co, handler, session, source, ...)
@@ -270,11 +257,11 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 		if co == "BREAK" then
 			session_id_coroutine[session] = nil
 		elseif co == nil then
-			return part("skynet.lazy_rare").stray(prototype, msg, sz, session, source)
+			return part("skynet.api.unknown").stray(prototype, msg, sz, session, source)
 		else
 			local tag = session_coroutine_tracetag[co]
 			if tag then
-				part("skynet.lazy_rare").tracelog(tag, "resume")
+				skynet.tracelog(tag, "resume")
 			end
 			session_id_coroutine[session] = nil
 			internal.running_thread = co
@@ -285,10 +272,37 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 	local class = proto[prototype]
 	local handler = class and class.dispatch
 	if handler == nil then	-- (and PTYPE_TRACE)
-		return part("skynet.lazy_rare").stray(prototype, msg, sz, session, source, class)
+		return part("skynet.api.unknown").stray(prototype, msg, sz, session, source, class)
 	end
 	unpacking = true
 	return suspend(serve_request(handler, class, session, source, class.unpack(msg, sz)))
+end
+
+-- Runs the forked threads queued so far (and those they fork), merging their errors into those
+-- of the message (ok, err); returns the merged (ok, err).
+local function run_forks(ok, err)
+	local i = 1
+	local co = fork_queue[1]
+	while co ~= nil do
+		if co then
+			fork_queue[i] = false
+			internal.running_thread = co
+			local fork_ok, fork_err = pcall(suspend, co, raw_resume(co))
+			if not fork_ok then
+				if ok then
+					ok, err = false, tostring(fork_err)
+				else
+					err = tostring(err) .. "\n" .. tostring(fork_err)
+				end
+			end
+		end
+		i = i + 1
+		co = fork_queue[i]
+	end
+	for j = i - 1, 1, -1 do
+		fork_queue[j] = nil
+	end
+	return ok, err
 end
 
 -- The message callback (skynet.core.callback): one call per message. Then the forked threads
@@ -302,21 +316,51 @@ function skynet.dispatch_message(prototype, msg, sz, session, source)
 		end
 	end
 	if fork_queue[1] ~= nil then
-		ok, err = part("skynet.lazy").run_forks(ok, err)
+		ok, err = run_forks(ok, err)
 	end
 	if not ok then
 		error(tostring(err), 0)
 	end
 end
 
+function skynet.fork(func, ...)
+	local n = select("#", ...)
+	local co
+	if n == 0 then
+		co = co_create(func)
+	else
+		local args = { ... }
+		co = co_create(function() func(table.unpack(args, 1, n)) end)
+	end
+	fork_queue[#fork_queue + 1] = co
+	return co
+end
+
+-- ERROR messages: session N = the call with session N failed; session 0 = the sender is gone
+-- (then the responses it waits for are void and the calls waiting on it fail).
+local function error_dispatch(error_session, error_source)
+	session_coroutine_id[internal.running_thread] = nil	-- (skynet.ignoreret)
+	if error_session == 0 then
+		for respond, address in pairs(unresponse) do
+			if address == error_source then
+				unresponse[respond] = nil
+			end
+		end
+		for session, address in pairs(watching_session) do
+			if address == error_source then
+				error_queue[#error_queue + 1] = session
+			end
+		end
+	elseif watching_session[error_session] then
+		error_queue[#error_queue + 1] = error_session
+	end
+end
+
 ---------------------------------------------------------------------------------------------------
--- The core API (the rest is in lazy.lua and lazy_rare.lua)
+-- Timers and the start of a service
 
 function skynet.timeout(ti, func)
-	local session = (internal.guard_timer or c.intcommand)("TIMEOUT", ti)
-	if session >= GUARD_FROM then
-		part("skynet.lazy_rare").start_guard(session)
-	end
+	local session = checked((internal.guard_timer or c.intcommand)("TIMEOUT", ti))
 	local co = (internal.timer_create or co_create)(func, ti)
 	assert(session_id_coroutine[session] == nil, "timer session already in use")
 	session_id_coroutine[session] = co
@@ -348,7 +392,7 @@ function skynet.start(start_func)
 end
 
 ---------------------------------------------------------------------------------------------------
--- Default protocols, the internals, and the lazily loaded names
+-- Default protocols
 
 skynet.register_protocol {
 	name = "lua",
@@ -359,20 +403,14 @@ skynet.register_protocol {
 
 skynet.register_protocol {
 	name = "response",
-	id = skynet.PTYPE_RESPONSE,
+	id = PTYPE_RESPONSE,
 }
 
--- ERROR messages (a call failed, or a service I call or answer is gone) matter only to services
--- that call or hold responses, which lazy.lua serves: its error_dispatch replaces this one.
 skynet.register_protocol {
 	name = "error",
-	id = skynet.PTYPE_ERROR,
+	id = PTYPE_ERROR,
 	unpack = function(...) return ... end,
-	dispatch = function(...)
-		local dispatch = part("skynet.lazy").error_dispatch
-		proto.error.dispatch = dispatch
-		return dispatch(...)
-	end,
+	dispatch = error_dispatch,
 }
 
 -- The debug protocol (MEM, GC, STAT, TASK, INFO, RUN (inject), ...): the first debug message
@@ -389,6 +427,9 @@ skynet.register_protocol {
 	end,
 }
 
+---------------------------------------------------------------------------------------------------
+-- The internals, and the names of lualib/skynet/api/
+
 internal.c = c	-- (so that inject's _U.c is skynet.core, as in Skynet)
 internal.proto = proto
 internal.session_id_coroutine = session_id_coroutine
@@ -396,22 +437,30 @@ internal.session_coroutine_id = session_coroutine_id
 internal.session_coroutine_address = session_coroutine_address
 internal.session_coroutine_tracetag = session_coroutine_tracetag
 internal.trace_source = trace_source
+internal.unresponse = unresponse
+internal.watching_session = watching_session
+internal.sleep_session = sleep_session
+internal.wait_session = wait_session
 internal.wakeup_queue = wakeup_queue
 internal.error_queue = error_queue
 internal.fork_queue = fork_queue
 internal.co_create = co_create
-internal.suspend = suspend
+internal.error_dispatch = error_dispatch
+internal.checked = checked
 internal.part = part
 
 setmetatable(skynet, {
 	__index = function(t, name)
-		part "skynet.lazy"
-		local value = rawget(t, name)
-		if value == nil then
-			part "skynet.lazy_rare"
-			value = rawget(t, name)
+		if type(name) ~= "string" then
+			return nil
 		end
-		return value
+		local key = " " .. name .. " "
+		for file, names in pairs(api) do
+			if names:find(key, 1, true) then
+				part("skynet.api." .. file)
+				return rawget(t, name)
+			end
+		end
 	end,
 })
 

@@ -25,7 +25,7 @@
 --   TRACELOG [proto] flag   turn trace logging of `proto` (default "lua") on/off
 --   KILLTASK name    kill a coroutine (skynet.killthread); -> nothing, or "Not found"
 -- As Skynet 1.8, with deliberate differences in RUN (all or nothing, no forced collection: see
--- there) and the commands of issue 8 added. REMOTEDEBUG is not provided.
+-- there) and the patch commands added. REMOTEDEBUG is not provided.
 
 -- Names as in Skynet (dbgcmd, extern_dbgcmd): a hotfix finds them as _P.debug.dbgcmd / _P.debug.extern_dbgcmd.
 local extern_dbgcmd = {}	-- name -> fn, from reg_debugcmd; shared by the whole service
@@ -33,32 +33,8 @@ local extern_dbgcmd = {}	-- name -> fn, from reg_debugcmd; shared by the whole s
 local c = require "skynet.core"
 
 local function init(skynet, internals)
-	-- skynet.ret(msg, sz) for the request the running thread serves, without loading lazy.lua,
-	-- which MEM, PING, INFO and SUPPORT need for nothing else: `mem` on an idle service then
-	-- reports the service, not what answering loaded. (A traced request takes skynet.ret, which
-	-- logs it.)
-	local session_coroutine_id = internals.session_coroutine_id
-	local function ret(msg, sz)
-		local co = internals.running_thread
-		if internals.session_coroutine_tracetag[co] then
-			return skynet.ret(msg, sz)
-		end
-		local session = session_coroutine_id[co]
-		if session == nil then
-			error "No session"
-		end
-		session_coroutine_id[co] = nil
-		if session == 0 then	-- sent, not called: nobody waits for an answer
-			if sz ~= nil then
-				c.trash(msg, sz)
-			end
-			return false
-		end
-		return c.send(internals.session_coroutine_address[co], 1, session, msg or "", sz) ~= nil
-	end
-
 	local function reply(...)
-		return ret(c.pack(...))
+		return skynet.ret(c.pack(...))
 	end
 
 	local function build_commands()
@@ -145,7 +121,6 @@ local function init(skynet, internals)
 		-- Runs a hotfix all or nothing and puts it on the patch stack when it changed something.
 		-- meta: operator, broadcast (id).
 		local function inject(meta, source, filename, ...)
-			internals.part "skynet.lazy"	-- (it adds some of the state tables inject shows in _U)
 			local apply = require("skynet.inject").apply
 			local ok, output, result = apply(skynet, source, filename, table.pack(...), internals,
 				skynet.dispatch_message, skynet.register_protocol)
@@ -176,7 +151,7 @@ local function init(skynet, internals)
 			-- even a single collectgarbage "step" measured 2-25 us depending on the GC phase.
 		end
 
-		-- Issue 8: patches, rollback, versions, check (see lualib/skynet/patch.lua).
+		-- Patches, rollback, versions, check (see lualib/skynet/patch.lua).
 		-- INJECT meta source filename args... -> ok, output, { id = patch id or nil, summary }
 		function cmd.INJECT(meta, ...)
 			reply(inject(type(meta) == "table" and meta or {}, ...))
@@ -204,7 +179,6 @@ local function init(skynet, internals)
 
 		-- CHECK source filename -> ok, report lines (the hotfix is compiled, not run)
 		function cmd.CHECK(source, filename)
-			internals.part "skynet.lazy"
 			local u, p = require("skynet.inject").tables(internals, skynet.dispatch_message,
 				skynet.register_protocol)
 			reply(require("skynet.inject_check")(source, filename, u, p))
@@ -220,7 +194,7 @@ local function init(skynet, internals)
 		end
 
 		function cmd.PING()
-			return ret()
+			return skynet.ret()
 		end
 
 		function cmd.LINK()

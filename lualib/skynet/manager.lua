@@ -8,7 +8,7 @@
 --   skynet.forward_type(map, start)   start a service whose message types are renamed by map
 --   skynet.filter(f, start)    start a service whose messages go through f first
 --   skynet.monitor(service, query)    a monitor service for the node
--- register and name are part of the skynet table already (lualib/skynet/lazy_rare.lua, loaded on
+-- register and name are part of the skynet table already (lualib/skynet/api/naming.lua, loaded on
 -- first use: Skyhost lets services use them without requiring this module); they are the same
 -- functions.
 --

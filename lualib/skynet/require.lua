@@ -5,7 +5,7 @@
 --     function, from skynet.start (init_all);
 --   * for modules required later, from a skynet thread: as soon as the module body returns,
 --     before `require` returns.
--- A module required from a skynet thread is loaded by lualib/skynet/require_thread.lua rather
+-- A module required from a skynet thread is loaded by lualib/skynet/require_yielding.lua rather
 -- than by Lua's require, so that its body may yield (call other services). When two threads
 -- require the same module at once, the second waits for the first to finish, and a module that
 -- requires itself (directly or not) in the same thread is an error.
@@ -16,7 +16,7 @@
 --
 -- Every service holds its own copy of this code (stock Lua cannot share compiled functions
 -- between states), so the part that only a require from a skynet thread needs is in
--- require_thread.lua, loaded the first time it is needed.
+-- require_yielding.lua, loaded the first time it is needed.
 
 local M = {}
 
@@ -30,7 +30,7 @@ local loaded = package.loaded
 -- The main thread's list waits for init_all.
 local init_lists = { [main_thread] = {} }
 
-local require_in_thread	-- (name) -> module, from require_thread.lua
+local require_in_thread	-- (name) -> module, from require_yielding.lua
 
 function M.require(name)
 	local module = loaded[name]
@@ -42,14 +42,14 @@ function M.require(name)
 		return lua_require(name)
 	end
 	if require_in_thread == nil then
-		local path = assert(package.searchpath("skynet.require_thread", package.path))
+		local path = assert(package.searchpath("skynet.require_yielding", package.path))
 		require_in_thread = assert(loadfile(path))(init_lists, lua_require)
 	end
 	return require_in_thread(name)
 end
 
 -- Lua's own require, for a module known not to yield while it loads, required from a skynet
--- thread (skynet.lua loads skynet.debug that way, without require_thread.lua).
+-- thread (skynet.lua loads skynet.debug that way, without require_yielding.lua).
 M.lua_require = lua_require
 
 -- Runs the functions registered while the main chunk loaded (called by skynet.init_service).

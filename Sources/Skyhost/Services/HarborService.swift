@@ -2,7 +2,7 @@
 /// between nodes; a single Skyhost node has no other nodes, so all it does is what the global
 /// name registry needs: `cdummy` redirects `N name` from the named service's address, and the
 /// name is bound to that address so that `skynet.send("NAME", ...)` finds it (`skynet.name`
-/// has usually bound it already: see lualib/skynet/lazy_rare.lua).
+/// has usually bound it already: see lualib/skynet/api/naming.lua).
 final class HarborService: ServiceBody {
     /// Only redirected name registrations arrive here; requests get an ERROR.
     func dispatch(_ message: Message, in service: Service) {

@@ -1,4 +1,4 @@
--- skynet.require_thread: the part of skynet.require (lualib/skynet/require.lua) that loads a
+-- skynet.require_yielding: the part of skynet.require (lualib/skynet/require.lua) that loads a
 -- module required from a skynet thread, so that the module's body may yield. require.lua runs
 -- this file once, the first time it is needed, as chunk(init_lists, lua_require), and uses the
 -- function it returns: (name) -> module. It is not a module to require.
@@ -10,7 +10,7 @@
 -- a module whose loading failed in another thread gives "require <name> failed".
 
 local init_lists, lua_require = ...
-assert(type(init_lists) == "table", "skynet.require_thread is loaded by skynet.require")
+assert(type(init_lists) == "table", "skynet.require_yielding is loaded by skynet.require")
 
 local loaded = package.loaded
 
