@@ -3,7 +3,7 @@
 --
 -- Why this file exists: lua-cjson 2.1.0, the version Debian ships, predates Lua 5.3's integer
 -- subtype and decodes every JSON number as a float, so `{"max_level": 100}` gives 100.0
--- (math.type "float", tostring "100.0"). The hot-update document's game_values.json expects
+-- (math.type "float", tostring "100.0"). The game's config/game_values.json expects
 -- integers. This module sits on the Lua path ahead of the C module, loads that C module itself
 -- (through package.cpath, which keeps the system's entries), and returns it with `decode` (and
 -- `new():decode`) fixed: after cjson has parsed and validated the text, every float that holds an

@@ -5,19 +5,19 @@
 --   local reloaded, failed = HotFix.reload_pattern("^game%.")   -- names matching a Lua pattern
 --   local reloaded, failed = HotFix.reload_dir("game.")         -- names starting with a prefix
 --
--- As the document (基础热更新原理): clear package.loaded[name], require it again, report. Skyhost's
+-- As the classic version: clear package.loaded[name], require it again, report. Skyhost's
 -- code cache checks the file on every load, so an edited file is picked up at once.
 --
--- Where this differs from the document, and why:
+-- Where this differs from the classic version (docs/hot-updates.md), and why:
 --   * A failed reload changes nothing. When the new code cannot be found, does not compile, or
 --     raises while it loads, the old module goes back into package.loaded and keeps serving; the
---     failure is logged (skynet.error) and returned. The document's version left the module
+--     failure is logged (skynet.error) and returned. The classic version left the module
 --     unloaded, so the next `require` in the service would try (and fail) again.
 --   * reload_pattern / reload_dir first collect the names, then reload them in sorted order: the
---     document re-required inside `pairs(package.loaded)`, and a module that requires a module not
+--     classic version re-required inside `pairs(package.loaded)`, and a module that requires a module not
 --     loaded yet adds a key to the table being traversed, which Lua leaves undefined.
 --   * They also return a second table, name -> error, of the modules that failed (the first is
---     the document's list of reloaded names).
+--     the classic version's list of reloaded names).
 --   * The runtime itself is never reloaded: "skynet", "skynet.*" (their state — sessions,
 --     protocols, sockets — lives in the running copy, and a second copy would serve nothing) and
 --     Lua's standard libraries. reload refuses them with a reason; reload_pattern and reload_dir

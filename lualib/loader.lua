@@ -41,7 +41,7 @@ do	-- profiling resume, as snlua installs it
 	if preload and preload["skynet.profile"] then
 		local ok, profile = pcall(require, "skynet.profile")
 		if ok and type(profile) == "table" and type(profile.resume) == "function" then
-			coroutine.resume = profile.resume
+			coroutine.resume = profile.resume	-- luacheck: ignore 122 (as snlua does)
 		end
 	end
 end

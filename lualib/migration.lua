@@ -2,7 +2,7 @@
 --
 -- A migration is a Lua script whose file name matches the node's `migration_pattern` (default
 -- "^migrate_", e.g. scripts/migrate_user_v2.lua). The script itself stays as written (the
--- document's scripts/migrate_user_v2.lua calls skynet.start and sends its statements to
+-- classic scripts/migrate_user_v2.lua calls skynet.start and sends its statements to
 -- mysql_mgr without checking results); the bookkeeping happens around it:
 --
 --   local migration = require "migration"

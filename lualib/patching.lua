@@ -1,5 +1,5 @@
 -- lualib/patching.lua: patch operations over many services, shared by the debug console and the
--- updater (issue 8). Each service keeps its own patch stack (lualib/skynet/patch.lua); this
+-- updater. Each service keeps its own patch stack (lualib/skynet/patch.lua); this
 -- module asks them through the debug protocol.
 --
 --   Patching.broadcast(script, source, filename, meta, rollback_on_failure, args)

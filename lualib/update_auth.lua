@@ -1,10 +1,10 @@
 -- lualib/update_auth.lua
--- 更新权限验证 (update authorisation, the hot-update document's section 安全热更新).
+-- 更新权限验证 (update authorisation: who may change a live node; docs/hot-updates.md).
 --
 -- A token is "OPERATOR:TIMESTAMP:SIGNATURE": TIMESTAMP is os.time() when it was made, SIGNATURE
 -- is base64(HMAC-SHA1(key, "OPERATOR:TIMESTAMP")). It is valid for 300 seconds.
 --
---   UpdateAuth.generate_token(operator)   -> token                (the document's API)
+--   UpdateAuth.generate_token(operator)   -> token                (the classic version's API)
 --   UpdateAuth.verify_token(token)        -> true, operator | false, reason
 --   UpdateAuth.check(token, what)         -> true, operator | nil, reason
 --       The one gate every update path goes through (the console's inject and update calls,
@@ -30,20 +30,20 @@
 -- also written to the node log as "update audit: ...". Without a key, nothing is written (to
 -- either) unless `audit_log` is configured.
 --
--- Where this file differs from the document, and why:
+-- Where this file differs from the classic version (docs/hot-updates.md), and why:
 --   * The key is not in the source (AUTH_KEY = "your-secret-key" would be the same on every
 --     node and readable in the repository); it is read from the node's config or environment.
 --     generate_token and verify_token raise / refuse when the node has none.
---   * The token must match the whole pattern (the document's unanchored match let
+--   * The token must match the whole pattern (the classic version's unanchored match let
 --     "junk:x:alice:123:SIG" through as alice's token), the operator can't contain ":" or
 --     spaces (tokens travel as one word on the console), and a token longer than 512 bytes is
 --     refused before any work.
---   * A timestamp more than 30 s in the future is refused: the document only checked the age, so
+--   * A timestamp more than 30 s in the future is refused: the classic version only checked the age, so
 --     a token stamped years ahead would stay valid until then.
 --   * The signatures are compared in constant time (every byte, whatever differs first), not
 --     with ~=, which stops at the first difference and leaks how much of a forged signature is
 --     right.
---   * The reasons keep the document's words and add English: "令牌已过期 (token expired ...)".
+--   * The reasons keep the classic version's words and add English: "令牌已过期 (token expired ...)".
 
 local skynet = require "skynet"
 local crypt = require "skynet.crypt"
@@ -258,7 +258,7 @@ function UpdateAuth.protect(service, dispatch, free)
 end
 
 -- The operator of the command the running coroutine serves under UpdateAuth.protect ("anonymous"
--- without an update key), or nil: patches record who applied them (issue 8).
+-- without an update key), or nil: patches record who applied them.
 function UpdateAuth.operator()
 	return operators[coroutine.running()]
 end

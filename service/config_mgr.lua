@@ -1,7 +1,7 @@
 -- service/config_mgr.lua
--- 配置管理服务 (the config manager of the hot-update document, section 配置热更新).
+-- 配置管理服务 (the config manager: JSON configs reloaded while services read them).
 --
--- Commands, as the document (skynet.call(".config_mgr", "lua", CMD, ...)):
+-- Commands, as the classic version (skynet.call(".config_mgr", "lua", CMD, ...)):
 --   load(name, file_path)      read a JSON file as config `name`     -> true | false, reason
 --   get(name)                  the whole config                       -> table | nil
 --   get_item(name, key)        one top-level item                     -> value | nil
@@ -17,23 +17,23 @@
 -- integers (max_level is 100, not 100.0). Relative paths are relative to the node's working
 -- directory, as in Skynet.
 --
--- Where this copy differs from the document, and why:
---   * No `stat` through io.popen. The document shells out to `stat -c %Y FILE` (a file name with
+-- Where this copy differs from the classic version (docs/hot-updates.md), and why:
+--   * No `stat` through io.popen. The classic version shells out to `stat -c %Y FILE` (a file name with
 --     a space or a quote breaks it, or runs a command) and keeps whole-second mtimes, so a file
 --     edited twice within a second -- or saved right after it was loaded -- is never reloaded.
 --     Here the once-a-second check reads each file and compares it with the text it last saw:
 --     no shell, no clock granularity, and a file rewritten with the same text is not a change.
---     (The table that the document calls file_mtimes is file_stamps, keyed by config name so
+--     (The table that the classic version calls file_mtimes is file_stamps, keyed by config name so
 --     that two names loaded from one file both see its changes.)
 --   * A failed reload never touches the config in memory: a file with invalid JSON (or whose top
 --     level is not an object or array), or a file that vanished, keeps the old config, is logged
---     with the reason once (not every second), and notifies nobody. The document's check_update
+--     with the reason once (not every second), and notifies nobody. The classic version's check_update
 --     did keep the old config but logged nothing and retried every second.
 --   * `load` of a config that is already loaded notifies its watchers when the content changed:
---     the document's hotfix.sh updates a config with `call .config_mgr lua load NAME FILE`, and
+--     the classic version's hotfix.sh updates a config with `call .config_mgr lua load NAME FILE`, and
 --     without a notification game_logic would keep its old table. reload_all and check_update
---     notify once per reloaded config (the document's path notified through load as well).
---   * notify_watchers is a local function declared before its users (the document's global
+--     notify once per reloaded config (the classic version's path notified through load as well).
+--   * notify_watchers is a local function declared before its users (the classic version's global
 --     works in Skynet too; a local cannot be replaced by accident from another chunk).
 --     A watcher whose service has exited is dropped (and logged); a watcher whose handler raises
 --     only logs in its own service; neither stops the other watchers. The same (service, cmd)

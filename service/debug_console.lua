@@ -14,34 +14,34 @@
 --     64 KiB, a failed start, `logon` on a node without `logpath` (Skynet answered some of these
 --     with "<CMD OK>", others with a Lua error and its source position);
 --   * an inject whose hotfix printed nothing answers "<CMD OK>" alone (Skynet adds an empty line);
---   * `call ADDRESS PROTOCOL word...` (the form the hot-update documents use, e.g.
+--   * `call ADDRESS PROTOCOL word...` (the form the classic hot-update scripts use, e.g.
 --     `call .updater lua update_service game_logic`) sends the bare words as strings with that
 --     protocol; `call ADDRESS <lua expressions>` still evaluates the expressions, as Skynet;
 --   * `clearcache` has nothing to clear: Skyhost reads service and module files anew each time;
 --   * `snax`, `debug` (the interactive debugger), `cmem`, `jmem`, `dumpheap`, `profactive` and
 --     `shrtbl` are not supported and say so;
 --   * carriage returns (telnet), NUL bytes and %XX escapes in HTTP paths are handled;
---   * issue 8: `inject` is all or nothing (a hotfix that raises has every change it made undone,
---     and the error says so); `check`, `patches`, `rollback`, `injectall`, `rollbackall` and
---     `versions` are new (see the block marked "issue 8" below);
+--   * `inject` is all or nothing (a hotfix that raises has every change it made undone, and the
+--     error says so); `check`, `patches`, `rollback`, `injectall`, `rollbackall` and `versions`
+--     are Skyhost's own (see "Safer hot patching" below);
 --   * update authorisation (lualib/update_auth.lua): on a node with an update key, every command
 --     that changes code or config needs a token as the last two words of the line, `--token
 --     TOKEN`: `inject`, `injectall`, `rollback`, `rollbackall`, `dbgcmd` / `call ADDRESS debug`
 --     with RUN, INJECT, ROLLBACK or ROLLBACK_BROADCAST, `call ADDRESS lua _reload_module |
 --     _hotfix`, and calls that change .updater, .config_mgr or .version_mgr. `getenv update_key`
---     is refused, and so is `setenv` of update_key, audit_log and logpath. See the block marked
---     "update authorisation" below.
+--     is refused, and so is `setenv` of update_key, audit_log and logpath. See "Update
+--     authorisation" below.
 
 local skynet = require "skynet"
 local core = require "skynet.core"
 local socket = require "skynet.socket"
-local UpdateAuth = require "update_auth"	-- update authorisation (issue 5)
-local Patching = require "patching"	-- issue 8
+local UpdateAuth = require "update_auth"
+local Patching = require "patching"
 
-local args = table.pack(...)
-local ip = args.n >= 2 and args[1] or "127.0.0.1"
-local port = tonumber(args[args.n])
-assert(args.n <= 2 and port, "usage: skynet.newservice(\"debug_console\", [ip,] port)")
+local launch_args = table.pack(...)
+local ip = launch_args.n >= 2 and launch_args[1] or "127.0.0.1"
+local port = tonumber(launch_args[launch_args.n])
+assert(launch_args.n <= 2 and port, "usage: skynet.newservice(\"debug_console\", [ip,] port)")
 
 local TIMEOUT = 300	-- centiseconds for stat / mem / gc
 local LINE_LIMIT = 64 * 1024	-- longest command line (and HTTP header line or body)
@@ -277,10 +277,10 @@ local function console_main_loop(fd, print, addr)
 end
 
 skynet.start(function()
-	UpdateAuth.announce()	-- update authorisation (issue 5): whether updates need a token
+	UpdateAuth.announce()	-- whether updates need a token
 	local listen_id, bound_ip, bound_port = socket.listen(ip, port)
 	skynet.error("Start debug console at " .. bound_ip .. ":" .. bound_port)
-	-- (issue 9) Off this machine and without an update key, anyone who connects can inject code.
+	-- Off this machine and without an update key, anyone who connects can inject code.
 	local loopback = bound_ip:match("^127%.") or bound_ip == "::1" or bound_ip == "localhost"
 	if not loopback and not UpdateAuth.enabled() then
 		skynet.error(string.format("debug_console: listening on %s:%s without an update key: anyone "
@@ -368,7 +368,9 @@ local function timeout(ti)
 	return ti
 end
 
--- >>> update authorisation (issue 5) ---------------------------------------------------------------
+---------------------------------------------------------------------------------------------------
+-- Update authorisation
+--
 -- A token travels as the last two words of a command line: `inject :0a fix.lua --token TOKEN`,
 -- `call .updater lua update_service game_logic --token TOKEN` (in the lua-expressions form of
 -- call, "--token TOKEN" is a Lua comment anyway). UpdateAuth.require checks it, writes the audit
@@ -381,10 +383,10 @@ local READ_ONLY = {
 	[".updater"] = { patches = true, versions = true },
 }
 
--- Debug commands that change code (issue 8 added all but RUN).
+-- Debug commands that change code.
 local CODE_CHANGING = { RUN = true, INJECT = true, ROLLBACK = true, ROLLBACK_BROADCAST = true }
 
--- The document's update hooks of business services (`_reload_module`, `_hotfix`): a `call` of
+-- The update hooks of business services (`_reload_module`, `_hotfix`): a `call` of
 -- one changes code like the updater's commands do.
 local SERVICE_HOOKS = { _reload_module = true, _hotfix = true }
 
@@ -438,7 +440,6 @@ local function authorise_call(token, handle, protocol, args)
 	end
 	return args
 end
--- <<< update authorisation -------------------------------------------------------------------------
 
 ---------------------------------------------------------------------------------------------------
 -- Commands
@@ -586,11 +587,10 @@ end
 function COMMAND.inject(address, filename, ...)
 	local handle = adjust_address(address)
 	need(filename, "a file name: inject address file.lua")
-	-- >>> update authorisation (issue 5): "--token TOKEN" ends the line; checked and audited
+	-- "--token TOKEN" ends the line; checked and audited
 	local token, words = UpdateAuth.split(...)
 	local operator = UpdateAuth.require(token, table.concat({ "console inject", skynet.address(handle),
 		filename, table.unpack(words, 1, words.n) }, " "))
-	-- <<< update authorisation
 	local source = read_file(filename)
 	local ok, output = call(handle, "debug", "INJECT", { operator = operator }, source, filename,
 		table.unpack(words, 1, words.n))
@@ -602,7 +602,8 @@ function COMMAND.inject(address, filename, ...)
 	end
 end
 
--- >>> issue 8: safer hot patching (lualib/patching.lua, lualib/skynet/patch.lua) --------------------
+---------------------------------------------------------------------------------------------------
+-- Safer hot patching (lualib/patching.lua, lualib/skynet/patch.lua)
 
 -- Lines as the command's output; a failure ends with <CMD Error>.
 local function report(ok, lines)
@@ -665,19 +666,17 @@ end
 function COMMAND.versions(module)
 	return table.concat(Patching.versions(module), "\n")
 end
--- <<< issue 8 ---------------------------------------------------------------------------------------
 
 function COMMAND.dbgcmd(address, cmd, ...)
 	local handle = adjust_address(address)
 	need(cmd, "a debug command: dbgcmd address COMMAND ...")
-	-- >>> update authorisation (issue 5): RUN is an inject (issue 8: and INJECT, ROLLBACK...)
+	-- RUN is an inject; INJECT and ROLLBACK change code too: they need a token
 	if CODE_CHANGING[cmd] then
 		local token, words = UpdateAuth.split(...)
 		UpdateAuth.require(token, table.concat({ "console dbgcmd", skynet.address(handle), cmd,
 			table.unpack(words, 1, words.n) }, " "))
 		return call(handle, "debug", cmd, table.unpack(words, 1, words.n))
 	end
-	-- <<< update authorisation
 	return call(handle, "debug", cmd, ...)
 end
 
@@ -756,7 +755,7 @@ local function is_protocol(name)
 	return name == "lua"
 end
 
--- The protocol and values of a call line: `call ADDRESS PROTOCOL word...` (the documents' form:
+-- The protocol and values of a call line: `call ADDRESS PROTOCOL word...` (the classic scripts' form:
 -- the words as strings) or `call ADDRESS <lua expressions>` (Skynet's: the values, with lua).
 local function call_arguments(cmd)
 	if is_protocol(cmd[3]) then
@@ -779,16 +778,16 @@ end
 
 -- call ADDRESS ...: what the service answers, as { n = count, values... }.
 function COMMANDX.call(cmd)
-	local token = take_token(cmd)	-- update authorisation (issue 5)
+	local token = take_token(cmd)
 	local handle = adjust_address(cmd[2])
 	local protocol, args = call_arguments(cmd)
-	args = authorise_call(token, handle, protocol, args)	-- update authorisation (issue 5)
+	args = authorise_call(token, handle, protocol, args)
 	return table.pack(call(handle, protocol, table.unpack(args, 1, args.n)))
 end
 
 function COMMAND.getenv(name)
 	need(name, "a name: getenv name")
-	if name == "update_key" then	-- update authorisation (issue 5)
+	if name == "update_key" then	-- the key itself is never shown
 		fail("update_key is secret: the console does not show it")
 	end
 	return { [name] = tostring(skynet.getenv(name)) }

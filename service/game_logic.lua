@@ -1,12 +1,12 @@
 -- service/game_logic.lua
--- 使用数值配置 (the game-values example of the hot-update document, section 数值配置热更新示例).
+-- 使用数值配置 (the game-values example: a service that reads config/game_values.json and follows its reloads).
 --
 -- Loads ./config/game_values.json (relative to the node's working directory, as in Skynet)
 -- through config_mgr, watches it, and answers get_exp_required(level), calc_stats(level) and
 -- roll_drop() from the values config_mgr last sent: an operator who edits the JSON file while
 -- the node runs gets answers with the new values within about a second (config_mgr's poll).
 --
--- Differs from the document in one place: if the file can't be loaded when the service starts
+-- Differs from the classic version in one place: if the file can't be loaded when the service starts
 -- (missing, invalid JSON) and no copy is loaded already, the service fails to start with the
 -- reason, instead of starting with no config and raising "attempt to index a nil value" on
 -- every later request.
@@ -22,7 +22,7 @@ function CMD.init()
     config_mgr = skynet.uniqueservice("config_mgr")
 
     -- 加载配置
-    local ok, err = skynet.call(config_mgr, "lua", "load", "game_values", "./config/game_values.json")
+    local _, err = skynet.call(config_mgr, "lua", "load", "game_values", "./config/game_values.json")
     game_config = skynet.call(config_mgr, "lua", "get", "game_values")
     if not game_config then
         error("game_logic: can't load ./config/game_values.json: " .. tostring(err), 0)

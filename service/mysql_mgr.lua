@@ -32,7 +32,7 @@
 -- fractional part and fits (a float otherwise), text/blob/date/time columns strings. NULL is nil:
 -- the column's key is absent from the row (as Skynet's mysql.lua).
 --
--- Migrations (beyond the document): a migration is a script whose name matches
+-- Migrations (beyond the classic version): a migration is a script whose name matches
 -- `migration_pattern` (scripts/migrate_user_v2.lua -> "migrate_user_v2"). Its runs are recorded in
 -- the table skyhost_migrations (name, checksum = SHA-256 of the file, status, statements, times,
 -- the failing statement and error), created when first needed in mysql_database:
@@ -218,7 +218,7 @@ local function begin_run(source, name, text, origin, explicit)
 	runs[source] = run
 	if explicit then
 		active[name] = run	-- (only runs with an end, migration_end, are tracked: a service's run
-		                  	-- has none; its record says how far it got)
+			-- has none; its record says how far it got)
 	end
 	skynet.error(format("migration %s: started (%s, checksum %s)", name, origin, checksum:sub(1, 12)))
 	return run
@@ -328,7 +328,7 @@ end
 -- Commands
 
 -- Why a statement of migration run `run` is refused (a statement of it failed already), or nil.
-local function refused(run)
+local function statement_refusal(run)
 	if run and run.failed then
 		return format("migration %s already failed at statement %d; statement not run", run.name, run.failed.index)
 	end
@@ -336,7 +336,7 @@ end
 
 function CMD.query(source, sql)
 	local run = run_of(source)
-	local why = refused(run)
+	local why = statement_refusal(run)
 	if why then
 		error(why .. ": " .. excerpt(sql), 0)
 	end
@@ -356,7 +356,7 @@ end
 
 function CMD.try_query(source, sql)
 	local run = run_of(source)
-	local why = refused(run)
+	local why = statement_refusal(run)
 	if why then
 		return nil, why
 	end

@@ -10,7 +10,7 @@
 --                         -> { [":0000000a"] = { ok = bool, result = value }, ... }, report
 --   run_script(path)      run a Lua file inside the updater -> true, result | false, reason
 --   inject_all(script, path [, rollback_on_failure])  inject into every `snlua script` service
---                         -> ok, report lines, broadcast id      (issue 8, lualib/patching.lua)
+--                         -> ok, report lines, broadcast id      (lualib/patching.lua)
 --   rollback(address [, n])  undo the last n patches of a service -> ok, report lines
 --   rollback_broadcast(id)   undo a broadcast in every service it patched -> ok, report lines
 --   patches(address), versions([module])  -> true, lines (read only: no token needed)
@@ -18,10 +18,10 @@
 -- "FAILED: ..." with the reasons (scripts/hotfix.sh exits non-zero on it). Every outcome is also
 -- logged, service by service for failures.
 --
--- As the document (更新服务代码), corrected where its version would do nothing or hang:
---   * The launcher's LIST maps ":0000000a" to "snlua game_logic args...", so the document's
+-- As the classic version (更新服务代码), corrected where its version would do nothing or hang:
+--   * The launcher's LIST maps ":0000000a" to "snlua game_logic args...", so the classic version's
 --     `name == service_name` never matched and update_service updated nothing. A service matches
---     when its launch line is "snlua NAME ..." (or is exactly NAME, the document's test). The
+--     when its launch line is "snlua NAME ..." (or is exactly NAME, the classic version's test). The
 --     addresses are strings, so they are turned into handles before `%08x`.
 --   * The services are asked all at once (skynet.request) with a time limit, instead of one
 --     skynet.call after another without one: a busy service (a handler that runs for a long
@@ -29,7 +29,7 @@
 --     service that answers after the limit still applies the update (the message is in its
 --     mailbox); it is reported as not confirmed.
 --   * The updater does not send `_reload_module` to itself, and only Lua (snlua) services are asked.
---   * Each command returns a report line after the document's value (see above). A service whose
+--   * Each command returns a report line after the classic version's value (see above). A service whose
 --     hook answers `false` (or, for _hotfix, nothing) counts as failed, with the reason it gave; for
 --     update_module only `true` counts as reloaded, and a service that answers anything else (an
 --     error for an unknown command, service_mgr's `nil, "Invalid command"`) has no hook: it is
@@ -39,7 +39,7 @@
 --   * run_script loads the file as "@path" (errors read "path:line:") in an environment of its
 --     own (globals it sets do not leak into the updater). In it, `require "skynet"` gives a copy
 --     of the API whose `start(f)` runs f at once, so that a migration script written as a
---     service (the document's scripts/migrate_user_v2.lua, which calls skynet.start) runs inside
+--     service (the classic version's scripts/migrate_user_v2.lua, which calls skynet.start) runs inside
 --     run_script, its errors are reported to the caller, and it cannot re-start the updater;
 --     `exit` raises instead of stopping the updater.
 --
@@ -50,8 +50,8 @@
 
 local skynet = require "skynet"
 require "skynet.manager"	-- skynet.register on Skynet
-local UpdateAuth = require "update_auth"	-- update authorisation (issue 5)
-local Patching = require "patching"	-- issue 8
+local UpdateAuth = require "update_auth"
+local Patching = require "patching"
 
 local TIMEOUT = tonumber((...)) or tonumber(skynet.getenv("updater_timeout") or "") or 500
 local REPORT_LIMIT = 10	-- services named in a report line; the log names them all
@@ -163,7 +163,7 @@ function CMD.update_service(service_name)
 	end
 
 	-- 通知服务重载
-	-- (an argument the document's _hotfix ignores: who asked, for the template's patch stack)
+	-- (an argument the classic version's _hotfix ignores: who asked, for the template's patch stack)
 	local outcome = ask_all(targets, "_hotfix", UpdateAuth.operator())
 	local updated = 0
 	local problems = {}
@@ -345,7 +345,7 @@ function CMD.run_script(script_path)
 end
 
 ---------------------------------------------------------------------------------------------------
--- Issue 8: patches, rollback, broadcast (lualib/patching.lua). Each returns ok, report lines.
+-- Patches, rollback, broadcast (lualib/patching.lua). Each returns ok, report lines.
 
 -- inject_all(script, path [, rollback_on_failure, args...]): inject the hotfix file into every
 -- service started from `script`; with rollback_on_failure, one failure rolls all of them back.
@@ -416,12 +416,11 @@ end
 
 skynet.start(function()
 	skynet.register(".updater")
-	-- >>> update authorisation (issue 5): on a node with an update key (config update_key, or
+	-- Update authorisation: on a node with an update key (config update_key, or
 	-- SKYHOST_UPDATE_KEY) every command needs a token as its last two arguments,
 	-- ..., "--token", "OPERATOR:TIMESTAMP:SIGNATURE" (the console adds them from the line's own
 	-- `--token TOKEN`); without one it answers false, reason and does nothing. Accepted and
-	-- refused commands go to the audit log. Without a key, commands run as before.
+	-- refused commands go to the audit log. Without a key, commands run unchecked.
 	UpdateAuth.announce()
 	skynet.dispatch("lua", UpdateAuth.protect("updater", dispatch, { patches = true, versions = true }))
-	-- <<< update authorisation
 end)

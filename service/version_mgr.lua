@@ -1,5 +1,5 @@
 -- service/version_mgr.lua
--- 版本控制服务 (the version manager of the hot-update document, section 代码版本管理).
+-- 版本控制服务 (the version manager: versions of server, config and protocol, and their history).
 --
 -- Commands (skynet.call(".version_mgr", "lua", CMD, ...)):
 --   get_version([component])                   one version string, or the table of all of them
@@ -9,11 +9,11 @@
 -- Versions start at server = config = protocol = "1.0.0" and are kept in ./config/version.json
 -- (relative to the node's working directory, as in Skynet), read back when the service starts.
 --
--- Where this copy differs from the document, and why:
---   * The history is saved too. The document wrote only the versions, so the history of changes
+-- Where this copy differs from the classic version (docs/hot-updates.md), and why:
+--   * The history is saved too. The classic version wrote only the versions, so the history of changes
 --     -- the point of the service -- was lost at every restart. The file is now
 --       {"versions": {"server": "1.0.0", ...}, "history": [{...}, ...]}
---     and a file in the document's shape (just the versions) is still read.
+--     and a file in the classic version's shape (just the versions) is still read.
 --   * A version file that can't be read is logged (not silently ignored) unless it does not
 --     exist yet; versions read from it are merged over the defaults, so a file that lacks a
 --     component does not make get_version(component) nil. A file that can't be written is
@@ -21,8 +21,8 @@
 --     leaves half a file.
 --   * set_version checks its arguments (strings) and takes an optional third one, who made the
 --     change (the operator), kept in the history entry.
---   * The file name can be changed with the `version_file` config key (default as the document).
---   * save_versions / load_versions are locals declared before use (the document's globals work
+--   * The file name can be changed with the `version_file` config key (default as the classic version).
+--   * save_versions / load_versions are locals declared before use (the classic version's globals work
 --     as well).
 
 local skynet = require "skynet"
@@ -77,7 +77,7 @@ local function load_versions()
     end
     local saved = data.versions
     if type(saved) ~= "table" then
-        saved = data	-- the document's format: the versions alone
+        saved = data	-- the classic version's format: the versions alone
     end
     for component, version in pairs(saved) do
         if type(component) == "string" and type(version) == "string" then

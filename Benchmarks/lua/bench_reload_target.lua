@@ -1,10 +1,10 @@
--- A service of the `reload` bench: the document's _reload_module hook over one module.
+-- A service of the `reload` bench: the classic version's _reload_module hook over one module.
 -- skynet.newservice("bench_reload_target", dir): the module is dir/bench_reload_mod.lua.
 --
 -- The config key bench_reload_hook picks what the hook does, to show where a reload's time goes
 -- (Benchmarks/README.md). Only the default runs the new code; the others leave every service on
 -- the old one, and the bench says so instead of reporting the round as stale.
---   reload   HotFix.reload(name), the document's hook (the default)
+--   reload   HotFix.reload(name), the classic version's hook (the default)
 --   noop     answers true at once: what is left is the updater's work and the 1,000 round trips
 --   undump   also loads this module's bytecode (made when the service started) into the
 --            service's state, without running it: the part that stock Lua makes every state do

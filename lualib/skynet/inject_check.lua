@@ -1,4 +1,4 @@
--- skynet.inject_check: checks a hotfix against a service without running it (issue 8).
+-- skynet.inject_check: checks a hotfix against a service without running it.
 --
 --   require("skynet.inject_check")(source, filename, u, p) -> ok, lines
 --
@@ -10,7 +10,7 @@
 -- a local alias of _U, or computed keys) are not checked, and the report says how many uses it
 -- could not follow.
 
-local byte, sub, find, match = string.byte, string.sub, string.find, string.match
+local sub, find, match = string.sub, string.find, string.match
 local format = string.format
 
 -- What the simple escapes of a quoted string stand for (others are dropped: names don't use them).

@@ -1,4 +1,4 @@
--- skynet.journal: what makes an inject all-or-nothing (issue 8).
+-- skynet.journal: what makes an inject all-or-nothing.
 --
 --   local journal = require("skynet.journal").new(chunkname)
 --   journal:wrap(value)      a table is seen through a proxy that records every field it assigns
@@ -148,7 +148,7 @@ end
 
 -- A closure that shares `f`'s upvalue `i` cell, so that the cell outlives a join that detaches `f`.
 local function keeper_of(f, i)
-	local cell
+	local cell	-- luacheck: ignore 221 (never set: the join below replaces it)
 	local function keeper() return cell end
 	upvaluejoin(keeper, 1, f, i)
 	return keeper

@@ -1,4 +1,4 @@
--- skynet.patch: the patches a service runs, and rolling them back (issue 8).
+-- skynet.patch: the patches a service runs, and rolling them back.
 --
 --   local patch = require "skynet.patch"
 --   patch.push(record)             -> id      an inject or a module reload that was applied

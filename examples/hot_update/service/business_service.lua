@@ -1,4 +1,4 @@
--- 业务服务模板(包含热更新支持): the document's business-service template (服务内置热更新支持),
+-- 业务服务模板(包含热更新支持): the classic version's business-service template (服务内置热更新支持),
 -- with the business logic in lualib/business_logic.lua (players' request counters).
 --
 --   process(player)          -> the business module's answer (see business_logic.lua)
@@ -9,8 +9,8 @@
 -- runs between two requests: a request is served either wholly by the old code or wholly by the
 -- new code, and none is lost.
 --
--- Two corrections to the document's template, both in _reload_module:
---   * `_reload_module("business_logic")` goes through `_hotfix`. In the document it replaced
+-- Two corrections to the classic version's template, both in _reload_module:
+--   * `_reload_module("business_logic")` goes through `_hotfix`. In the classic version it replaced
 --     the module with a freshly loaded one without get_state / set_state, so `update_module
 --     business_logic` (and a rollback, which reloads what changed) silently reset every counter.
 --   * a failed reload answers `false, reason` instead of `false`, so the updater can say why.

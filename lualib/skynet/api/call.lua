@@ -21,7 +21,6 @@ local session_coroutine_tracetag = internal.session_coroutine_tracetag
 local unresponse = internal.unresponse
 local watching_session = internal.watching_session
 local checked = internal.checked
-local part = internal.part
 
 function skynet.dispatch(typename, func)
 	local p = proto[typename]
