@@ -1,0 +1,95 @@
+import Foundation
+@testable import Skyhost
+import Testing
+
+/// The rest of the Lua API groups of DESIGN.md, each observed from a real node.
+@Suite struct APIGroupTests {
+    static let echo = MessagingTests.echo
+
+    @Test func requestSelectCollectsAnswersAndFailures() throws {
+        let node = try TestNode([
+            "echo.lua": Self.echo,
+            "main.lua": luaSource("requestSelectCollectsAnswersAndFailures/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "select 3,30 1")
+    }
+
+    @Test func redirectContextAndIgnoreret() throws {
+        let node = try TestNode([
+            "probe.lua": luaSource("redirectContextAndIgnoreret/probe.lua"),
+            "main.lua": luaSource("redirectContextAndIgnoreret/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "quiet handled")
+        try node.output.waitForLog(containing: "genid positive true")
+        #expect(node.output.log.contains("[:00000008] who :00000008 ctx"))
+        // ignoreret: no "Maybe forgot response" for the quiet handler even though it never replies
+        #expect(!node.output.log.contains { $0.contains("forgot response") })
+    }
+
+    @Test func taskStatAndMqlenReportTheService() throws {
+        let node = try TestNode([
+            "busy.lua": luaSource("taskStatAndMqlenReportTheService/busy.lua"),
+            "main.lua": luaSource("taskStatAndMqlenReportTheService/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "debug mem number")
+        // the two sleeping forks (the running request is not a suspended task)
+        #expect(node.output.log.contains("[:00000008] task 2 0 true"))
+        #expect(node.output.log.contains("[:00000008] debug stat 2 0 true"))
+    }
+
+    @Test func memlimitGivesNotEnoughMemoryAndTheServiceLives() throws {
+        let node = try TestNode([
+            "hog.lua": luaSource("memlimitGivesNotEnoughMemoryAndTheServiceLives/hog.lua"),
+            "main.lua": luaSource("memlimitGivesNotEnoughMemoryAndTheServiceLives/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "after alive")
+        #expect(node.output.log.contains("[:00000008] grow false not enough memory"))
+    }
+
+    @Test func killthreadAndTermAndProfile() throws {
+        let node = try TestNode([
+            "main.lua": luaSource("killthreadAndTermAndProfile/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "killthread done")
+        #expect(node.output.log.contains("[:00000008] profile true true"))
+        #expect(!node.output.log.contains { $0.contains("should not run") })
+    }
+
+    @Test func datacenterAndSkynetRequireInit() throws {
+        let node = try TestNode([
+            "mod.lua": luaSource("datacenterAndSkynetRequireInit/mod.lua"),
+            "main.lua": luaSource("datacenterAndSkynetRequireInit/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "datacenter 7")
+        #expect(node.output.log.contains("[:00000008] init ran before start true"))
+    }
+
+    /// As in Skynet, where the harbor holds a message to a global name until the name is
+    /// registered: a global name can be used as soon as `skynet.name` returns.
+    @Test func aGlobalNameIsReachableAsSoonAsItIsGiven() throws {
+        let node = try TestNode([
+            "echo.lua": Self.echo,
+            "main.lua": luaSource("aGlobalNameIsReachableAsSoonAsItIsGiven/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "done")
+        #expect(node.output.log.contains("[:00000008] by global name 5"))
+        #expect(!node.output.log.contains { $0.contains("already bound") || $0.contains("registered twice") })
+    }
+
+    @Test func malformedMessageIsAnErrorNotACrash() throws {
+        let node = try TestNode([
+            "echo.lua": Self.echo,
+            "main.lua": luaSource("malformedMessageIsAnErrorNotACrash/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "echo is :00000009")
+        // A lua-protocol message whose payload is not a skynet.pack buffer.
+        let garbage: [UInt8] = [0x1f, 0xff, 0x13, 0x00, 0x25, 0xff, 0xff, 0xff]
+        for _ in 0..<3 {
+            let (data, size) = Message.payload(copying: garbage)
+            node.node.deliver(Message(source: 8, session: 0, type: ProtocolType.lua.rawValue, data: data, size: size), to: 9)
+        }
+        node.sendText(to: 8, "go")
+        try node.output.waitForLog(containing: "still 5")
+        #expect(node.output.log.contains { $0.hasPrefix("[:00000009]") && $0.contains("Invalid serialize stream") })
+    }
+}

@@ -1,0 +1,5 @@
+print("args", select("#", ...), ...)
+print(1, nil, true, 2.5)
+print()
+print("two\nlines")
+_G.print("to the node's output")

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+/// A service stuck in a loop is reported and can be interrupted; message logs (logon/logoff).
+@Suite struct FaultTests {
+    @Test func endlessLoopIsReportedAndSignalInterruptsIt() throws {
+        let node = try TestNode([
+            "spinner.lua": luaSource("endlessLoopIsReportedAndSignalInterruptsIt/spinner.lua"),
+            "main.lua": luaSource("endlessLoopIsReportedAndSignalInterruptsIt/main.lua"),
+        ], environment: ["monitor_interval": "10"])
+        let warning = try node.output.waitForLog(containing: "maybe in an endless loop")
+        #expect(warning.contains("A message from [ :00000008 ] to [ :00000009 ]"))
+        node.sendText(to: 8, "signal")
+        try node.output.waitForLog(containing: "after signal pong")
+        #expect(node.output.log.contains("[:00000008] spin call false"))
+        #expect(node.output.log.contains { $0.hasPrefix("[:00000009]") && $0.contains("signal 0") })
+    }
+
+    @Test func logonWritesEveryReceivedMessageToTheServiceLog() throws {
+        let dir = NSTemporaryDirectory() + "skyhost-logpath-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let node = try TestNode([
+            "echo.lua": MessagingTests.echo,
+            "main.lua": luaSource("logonWritesEveryReceivedMessageToTheServiceLog/main.lua"),
+        ], environment: ["logpath": dir])
+        try node.output.waitForLog(containing: "logged")
+        let text = try String(contentsOfFile: dir + "/00000009.log", encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("open time:") == true)
+        #expect(lines.last?.hasPrefix("close time:") == true)
+        // exactly one message logged: from :00000008, lua (10), the packed "add", 1, 2
+        let messages = lines.filter { $0.hasPrefix(":") }
+        #expect(messages.count == 1)
+        #expect(messages.first?.hasPrefix(":00000008 10 ") == true)
+        #expect(messages.first?.hasSuffix("1c6164640a010a02") == true)
+    }
+
+    @Test func fullMailboxTriggersTheOverloadWarning() throws {
+        let node = try TestNode([
+            "slow.lua": luaSource("fullMailboxTriggersTheOverloadWarning/slow.lua"),
+            "main.lua": luaSource("fullMailboxTriggersTheOverloadWarning/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "delivered true")
+        let warning = try #require(node.output.log.first { $0.contains("May overload") })
+        #expect(warning.hasPrefix("[:00000009] May overload, message queue length = "))
+    }
+}

@@ -1,0 +1,5 @@
+local skynet = require "skynet"
+skynet.start(function()
+    local echo = skynet.newservice("echo")
+    skynet.fork(function() skynet.call(echo, "lua", "forget") end)
+end)

@@ -1,0 +1,6 @@
+local skynet = require "skynet"
+require "skynet.manager"
+skynet.start(function()
+    skynet.error("to the file")
+    skynet.abort()
+end)

@@ -1,0 +1,3 @@
+local skynet = require "skynet"
+require "update_auth"
+skynet.start(function() end)

@@ -1,0 +1,17 @@
+local skynet = require "skynet"
+require "skynet.manager"
+skynet.start(function()
+    local q = skynet.newservice("quitter")
+    skynet.fork(function()
+        local ok = pcall(skynet.call, q, "lua", "hang")
+        skynet.error("hung call returned", ok)
+    end)
+    skynet.sleep(1)
+    skynet.send(q, "lua", "quit")
+    skynet.sleep(5)
+    skynet.error("send after exit", skynet.send(q, "lua", "x") == nil)
+    local k = skynet.newservice("quitter")
+    skynet.kill(k)
+    local ok, err = pcall(skynet.call, k, "lua", "x")
+    skynet.error("call after kill", ok)
+end)

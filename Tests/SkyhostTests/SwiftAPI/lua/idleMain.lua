@@ -1,0 +1,2 @@
+local skynet = require "skynet"
+skynet.start(function() end)

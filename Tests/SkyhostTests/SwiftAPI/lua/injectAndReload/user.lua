@@ -1,0 +1,5 @@
+local skynet = require "skynet"
+local greet = require "greet"
+skynet.start(function()
+    skynet.dispatch("lua", function() skynet.retpack(require("greet").text) end)
+end)

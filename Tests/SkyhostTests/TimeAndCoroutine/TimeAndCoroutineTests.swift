@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// timeout / sleep / wait / wakeup / fork / now / time, skynet.queue and skynet.coroutine.
+@Suite struct TimeAndCoroutineTests {
+    @Test func timersAndSleepsFireInOrderOfTheirDeadlines() throws {
+        let node = try TestNode([
+            "main.lua": luaSource("timersAndSleepsFireInOrderOfTheirDeadlines/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "hpc integer")
+        #expect(node.output.log.contains("[:00000008] order t0,t5,t20"))
+        #expect(node.output.log.contains("[:00000008] slept at least 30cs true true"))
+        #expect(node.output.log.contains("[:00000008] time true"))
+    }
+
+    @Test func wakeupBreaksASleepAndWaitSuspendsUntilWoken() throws {
+        let node = try TestNode([
+            "main.lua": luaSource("wakeupBreaksASleepAndWaitSuspendsUntilWoken/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "short sleep returned true")
+        try node.output.waitForLog(containing: "waiter woke")
+        #expect(node.output.log.contains("[:00000008] sleep returned BREAK"))
+    }
+
+    @Test func queueSerialisesCriticalSections() throws {
+        let node = try TestNode([
+            "main.lua": luaSource("queueSerialisesCriticalSections/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "trace in1,out1,in2,out2,in3,out3")
+    }
+
+    @Test func skynetCoroutineYieldsToItsResumerNotToTheScheduler() throws {
+        let node = try TestNode([
+            "main.lua": luaSource("skynetCoroutineYieldsToItsResumerNotToTheScheduler/main.lua"),
+        ])
+        try node.output.waitForLog(containing: "coroutine true 2 true 20 dead")
+    }
+
+    @Test func getenvSeesTheConfigAndSetenvAddsKeys() throws {
+        let node = try TestNode([
+            "main.lua": luaSource("getenvSeesTheConfigAndSetenvAddsKeys/main.lua"),
+        ], environment: ["custom": "hello"])
+        try node.output.waitForLog(containing: "setenv existing false")
+        #expect(node.output.log.contains("[:00000008] env hello 2 yes nil"))
+    }
+}

@@ -1,0 +1,2 @@
+_P.lua.handles.who = function() return "patched" end
+print("patched", ...)
