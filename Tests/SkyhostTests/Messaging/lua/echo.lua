@@ -8,7 +8,7 @@ skynet.start(function()
             skynet.ret(skynet.pack(a + b))
         elseif cmd == "raise" then
             error("handler exploded")
-        elseif cmd == "forget" then
+        elseif cmd == "forget" then	-- luacheck: ignore 542
             -- returns without replying
         elseif cmd == "later" then
             local respond = skynet.response()

@@ -74,7 +74,7 @@ function mutate.splice(s)
     local o = pick()
     return sub(s, 1, random(0, #s)) .. sub(o, random(#o))
 end
-local kinds = { KINDS }
+local kinds = { "random", "bitflip", "truncate", "length", "overwrite", "insert", "delete", "splice" }
 
 -- Same values: NaN equals NaN, and tables compare by content, table keys included (a
 -- decoded table can have tables for keys, and those are new tables after a round trip).
@@ -123,7 +123,11 @@ local function run(seed, count)
             for i = 2, r.n do ok = ok and same(r[i], back[i], 0) end
             if not ok then
                 mismatched = mismatched + 1
-                if #unexpected < 5 then unexpected[#unexpected + 1] = "MISMATCH " .. buf:gsub(".", function(c) return string.format("%02x", c:byte()) end) .. " " .. tostring(again[2]) .. " " .. tostring(back and back[2]) end
+                if #unexpected < 5 then
+                    local hex = buf:gsub(".", function(c) return string.format("%02x", c:byte()) end)
+                    unexpected[#unexpected + 1] = "MISMATCH " .. hex .. " " .. tostring(again[2]) .. " "
+                        .. tostring(back and back[2])
+                end
             end
         else
             errors = errors + 1

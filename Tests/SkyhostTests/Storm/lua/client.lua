@@ -40,7 +40,7 @@ local function ack(source, seq, a, b, c, d)
     end
     if acked == target then
         local total = 0
-        for i = 1, #workers do total = total + sent[i] end
+        for i = 1, #workers do total = total + sent[i] end	-- luacheck: ignore 421
         local injects, modules = {}, {}
         for v in pairs(stats.injects) do injects[#injects + 1] = v end
         for v in pairs(stats.modules) do modules[#modules + 1] = v end

@@ -123,7 +123,7 @@ function storm()
                     local f = assert(io.open(SERVICE_PATH .. "storm_pair.lua", "w"))
                     f:write("return { left = function() return -7 end, right = \n")
                     f:close()
-                    local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")
+                    local results, report = skynet.call(".updater", "lua", "update_module", "storm_pair")	-- luacheck: ignore 421
                     local refused = report:sub(1, 8) == "FAILED: "
                     for _, w in ipairs(workers) do
                         refused = refused and results[skynet.address(w)].result == false
@@ -142,7 +142,7 @@ function storm()
                 installed[i] = inject_version
                 if injects % BROKEN_EVERY == 0 then
                     local source = broken_patches[injects // BROKEN_EVERY % 2 + 1]
-                    local ok, output = skynet.call(workers[i], "debug", "RUN", source, "storm_broken.lua")
+                    local ok, output = skynet.call(workers[i], "debug", "RUN", source, "storm_broken.lua")	-- luacheck: ignore 421
                     if ok == false and (output:find("unexpected symbol", 1, true) or output:find("broken on purpose", 1, true)) then
                         failed_injects = failed_injects + 1
                     else
@@ -155,7 +155,7 @@ function storm()
         patcher_done = true
         if patcher_waiter then skynet.wakeup(patcher_waiter) end
     end)
-    local storm, storm_s = run_load(clients, workers, quota, true)
+    local storm, storm_s = run_load(clients, workers, quota, true)	-- luacheck: ignore 431
     if not patcher_done then
         patcher_waiter = coroutine.running()
         skynet.wait(patcher_waiter)

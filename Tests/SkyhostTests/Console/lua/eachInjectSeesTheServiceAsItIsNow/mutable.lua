@@ -1,6 +1,6 @@
 local skynet = require "skynet"
 local handles = {}
-local other = {}
+local other = {}	-- luacheck: ignore 241
 local clients = {}
 local late	-- nil at the first inject, a table later
 local commands = {}
@@ -21,7 +21,7 @@ end
 function commands.same() end
 skynet.start(function()
     skynet.dispatch("lua", function(session, source, cmd)
-        local h, l = handles, late
+        local h, l = handles, late	-- luacheck: ignore 211
         commands[cmd]()
         skynet.ret(skynet.pack(cmd))
     end)

@@ -3,7 +3,7 @@ local core = require "skynet.core"
 skynet.start(function()
     local s = skynet.newservice("spinner")
     skynet.fork(function()
-        local ok, err = pcall(skynet.call, s, "lua", "spin")
+        local ok = pcall(skynet.call, s, "lua", "spin")
         skynet.error("spin call", ok)
     end)
     skynet.register_protocol {

@@ -24,7 +24,7 @@ skynet.start(function()
 
     -- Fixed on disk: the next reload takes it (no cache to clear).
     install("v2")
-    updated, report = skynet.call(".updater", "lua", "update_service", "business_service")
+    updated, report = skynet.call(".updater", "lua", "update_service", "business_service")	-- luacheck: ignore 311
     local a = pack(skynet.call(biz[1], "lua", "process", "alice"))
     check(updated == 2 and a[1] == "v2" and a[3] == 3, "the fixed version loads", table.unpack(a))
     skynet.error("DONE")

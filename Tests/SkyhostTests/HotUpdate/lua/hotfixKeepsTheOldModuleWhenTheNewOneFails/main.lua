@@ -7,7 +7,7 @@ local function bump(name, v)
     write(name:gsub("%.", "/") .. ".lua", "return { v = " .. v .. " }")
 end
 skynet.start(function()
-    local a, bad, other = require "game.a", require "game.bad", require "other"
+    local a, bad, other = require "game.a", require "game.bad", require "other"	-- luacheck: ignore 211
     require "game.b"
 
     bump("game.a", 2)
@@ -24,7 +24,7 @@ skynet.start(function()
     ok, mod = HotFix.reload("game.bad")
     check(not ok and mod:find("expected", 1, true) and package.loaded["game.bad"] == bad, "syntax error: old module kept", mod)
 
-    ok, mod = HotFix.reload("nowhere.to.be.found")
+    ok, mod = HotFix.reload("nowhere.to.be.found")	-- luacheck: ignore 311
     check(not ok and package.loaded["nowhere.to.be.found"] == nil, "a missing module: false, nothing loaded")
 
     for _, name in ipairs { "skynet", "skynet.socket", "string", "_G" } do
@@ -43,7 +43,7 @@ skynet.start(function()
     reloaded = HotFix.reload_dir("game.")
     check(table.concat(reloaded, ",") == "game.a,game.b" and require("game.a").v == 4, "reload_dir")
 
-    reloaded, failed = HotFix.reload_pattern(".")
+    reloaded, failed = HotFix.reload_pattern(".")	-- luacheck: ignore 311
     local names = table.concat(reloaded, ",")
     check(not names:find("skynet") and not names:find("string") and names:find("other"), "a broad pattern skips the runtime", names)
     check(skynet.call(skynet.self(), "debug", "PING") == nil, "and the service still works")

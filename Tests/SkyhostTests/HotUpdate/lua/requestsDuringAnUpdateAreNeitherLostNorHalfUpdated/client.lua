@@ -13,7 +13,7 @@ function CMD.start(list)
             skynet.fork(function()
                 while running do
                     local a = table.pack(pcall(skynet.call, targets[t], "lua", "process", "p"))
-                    local list = answers[t]
+                    local list = answers[t]	-- luacheck: ignore 432
                     list[#list + 1] = a
                 end
                 busy = busy - 1

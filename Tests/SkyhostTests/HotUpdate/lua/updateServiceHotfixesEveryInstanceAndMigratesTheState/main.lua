@@ -28,7 +28,7 @@ skynet.start(function()
 
     -- Back to v1 (a rollback): v2 kept v1's state shape, so the counts survive.
     install("v1")
-    updated, report = skynet.call(".updater", "lua", "update_service", "business_service")
+    updated, report = skynet.call(".updater", "lua", "update_service", "business_service")	-- luacheck: ignore 311
     skynet.error("REPORT", report)
     a = pack(skynet.call(b1, "lua", "process", "alice"))
     check(a[1] == "v1" and a[3] == 6 and a.n == 3, "rolled back to v1 with the count", table.unpack(a))

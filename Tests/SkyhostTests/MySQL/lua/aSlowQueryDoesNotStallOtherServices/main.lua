@@ -3,7 +3,7 @@ require "skynet.manager"
 local checks = require "checks"
 local check, q = checks.check, checks.q
 skynet.start(function()
-    local mgr = skynet.uniqueservice("mysql_mgr")
+    local mgr = skynet.uniqueservice("mysql_mgr")	-- luacheck: ignore 211
     local warm = 0
     for _ = 1, 3 do skynet.fork(function() q("SELECT 1") warm = warm + 1 end) end
     while warm < 3 do skynet.sleep(1) end  -- the three connections are open

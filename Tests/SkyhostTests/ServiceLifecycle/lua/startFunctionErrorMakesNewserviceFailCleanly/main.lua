@@ -1,6 +1,6 @@
 local skynet = require "skynet"
 skynet.start(function()
-    local ok, err = pcall(skynet.newservice, "broken")
+    local ok = pcall(skynet.newservice, "broken")
     skynet.error("newservice", ok)
     local ok2 = pcall(skynet.newservice, "does_not_exist")
     skynet.error("missing", ok2)
