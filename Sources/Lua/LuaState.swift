@@ -93,11 +93,14 @@ public final class LuaState {
     /// Pushes a Lua function that runs `body`. Lua keeps `body` alive as long as the function.
     public func pushFunction(_ body: @escaping NativeFunction) throws {
         let box = Unmanaged.passRetained(NativeFunctionBox(body))
-        let status = shim_pushswiftfunction(raw, { L, context in
-            Unmanaged<NativeFunctionBox>.fromOpaque(context!).takeUnretainedValue().body(L!)
-        }, box.toOpaque(), { context in
-            Unmanaged<NativeFunctionBox>.fromOpaque(context!).release()
-        })
+        let status = shim_pushswiftfunction(
+            raw,
+            { L, context in
+                Unmanaged<NativeFunctionBox>.fromOpaque(context!).takeUnretainedValue().body(L!)
+            }, box.toOpaque(),
+            { context in
+                Unmanaged<NativeFunctionBox>.fromOpaque(context!).release()
+            })
         if status != LUA_OK {
             box.release()
             throw popError(status: status)

@@ -1,6 +1,6 @@
-import Skyhost
 import CMariaDB
 import Glibc
+import Skyhost
 
 /// Where and how the driver connects (from the node config, through `mysql_mgr`).
 struct MySQLSettings: Sendable, CustomStringConvertible {
@@ -76,8 +76,9 @@ final class MySQLConnection {
         if let socket = settings.socket, !socket.isEmpty {
             connected = mysql_real_connect(mysql, "localhost", settings.user, password, settings.database, 0, socket, flags)
         } else {
-            connected = mysql_real_connect(mysql, settings.host, settings.user, password, settings.database,
-                                           settings.port, nil, flags)
+            connected = mysql_real_connect(
+                mysql, settings.host, settings.user, password, settings.database,
+                settings.port, nil, flags)
         }
         guard connected != nil else {
             let failure = Self.failure(of: mysql)
@@ -90,8 +91,9 @@ final class MySQLConnection {
     deinit { mysql_close(mysql) }
 
     private static func failure(of mysql: UnsafeMutablePointer<MYSQL>, statement: Int = 1) -> MySQLFailure {
-        MySQLFailure(code: mysql_errno(mysql), message: String(cString: mysql_error(mysql)),
-                     sqlState: String(cString: mysql_sqlstate(mysql)), statement: statement)
+        MySQLFailure(
+            code: mysql_errno(mysql), message: String(cString: mysql_error(mysql)),
+            sqlState: String(cString: mysql_sqlstate(mysql)), statement: statement)
     }
 
     /// False when the server has closed the connection (or sent something unasked, such as a

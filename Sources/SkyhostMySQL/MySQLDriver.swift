@@ -1,7 +1,7 @@
-import Skyhost
 import CMariaDB
 import Foundation
 import Glibc
+import Skyhost
 
 /// A native service that runs SQL statements for Lua services on threads of its own, never on
 /// the workers: a slow statement (`SELECT SLEEP(2)`) holds one driver thread and nothing else.
@@ -67,8 +67,10 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
     func dispatch(_ message: Message, in service: Service) {
         guard message.type == ProtocolType.lua.rawValue else {
             if message.session != 0 && message.type != ProtocolType.response.rawValue && message.type != ProtocolType.error.rawValue {
-                service.node.deliver(Message(source: handle, session: message.session, type: ProtocolType.error.rawValue,
-                                             data: nil, size: 0), to: message.source)
+                service.node.deliver(
+                    Message(
+                        source: handle, session: message.session, type: ProtocolType.error.rawValue,
+                        data: nil, size: 0), to: message.source)
             }
             return
         }
@@ -80,8 +82,9 @@ final class MySQLDriver: ServiceBody, @unchecked Sendable {
             }
             sql = text
         } catch {
-            reply(failure: MySQLFailure(code: 0, message: "bad request to the mysql driver: \(error)", sqlState: "HY000"),
-                  to: message.source, session: message.session)
+            reply(
+                failure: MySQLFailure(code: 0, message: "bad request to the mysql driver: \(error)", sqlState: "HY000"),
+                to: message.source, session: message.session)
             return
         }
         let accepted: Bool = lock.withLock {

@@ -1,8 +1,8 @@
-import Skyhost
 import CLua
 import CLuaShim
 import Crypto
 import Lua
+import Skyhost
 
 /// `skyhost.mysql`: MySQL / MariaDB for Lua services, through MariaDB Connector/C.
 ///
@@ -77,8 +77,10 @@ enum MySQLModule {
     }
 
     /// Pushes `options[key]` (raw access: no metamethod can run), reads it with `read`, pops it.
-    private static func field<T>(_ state: LuaState, _ key: String, _ expected: String,
-                                 _ read: (Int32) -> T?) throws -> T? {
+    private static func field<T>(
+        _ state: LuaState, _ key: String, _ expected: String,
+        _ read: (Int32) -> T?
+    ) throws -> T? {
         try state.push(key)
         let type = lua_rawget(state.raw, 1)
         defer { state.top -= 1 }

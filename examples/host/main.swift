@@ -5,10 +5,11 @@ import Foundation
 import Skyhost
 
 let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("lua").path
-let node = Node(configuration: NodeConfiguration(environment: [
-    "luaservice": folder + "/?.lua",
-    "thread": "2",
-]), output: NodeOutput(log: { _ in }, print: { print($0, terminator: "") }))
+let node = Node(
+    configuration: NodeConfiguration(environment: [
+        "luaservice": folder + "/?.lua",
+        "thread": "2",
+    ]), output: NodeOutput(log: { _ in }, print: { print($0, terminator: "") }))
 try node.start()
 
 let shop = try await node.launch("shop")
@@ -16,10 +17,12 @@ let before = try await node.call(shop, ["price", "potion_hp"])
 
 // The balance team wants 50% off: patch the running service's state, no restart. `_P.lua`
 // holds the tables the service's dispatch function reaches (here `prices` and `config`).
-let output = try await node.inject(into: shop, source: """
-    _P.lua.config.discount = 0.5
-    print("discount now", _P.lua.config.discount)
-    """)
+let output = try await node.inject(
+    into: shop,
+    source: """
+        _P.lua.config.discount = 0.5
+        print("discount now", _P.lua.config.discount)
+        """)
 let after = try await node.call(shop, ["price", "potion_hp"])
 
 print("hotfix said: \(output)")

@@ -37,9 +37,10 @@ final class HostEndpoint: ServiceBody, @unchecked Sendable {
         switch message.type {
         case ProtocolType.response.rawValue:
             do {
-                let values = try message.data.map {
-                    try SkynetPack.unpack(UnsafeRawBufferPointer(start: $0, count: message.size))
-                } ?? []
+                let values =
+                    try message.data.map {
+                        try SkynetPack.unpack(UnsafeRawBufferPointer(start: $0, count: message.size))
+                    } ?? []
                 c.resume(returning: values)
             } catch {
                 c.resume(throwing: SkyhostError.unsupportedValue("\(error)"))

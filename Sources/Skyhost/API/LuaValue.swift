@@ -83,7 +83,8 @@ public enum LuaValue: Hashable, Sendable {
 
 extension LuaValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
-    ExpressibleByDictionaryLiteral {
+    ExpressibleByDictionaryLiteral
+{
     /// `nil`.
     public init(nilLiteral: ()) { self = .nil }
     /// `true` / `false`.

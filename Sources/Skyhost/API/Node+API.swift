@@ -100,7 +100,9 @@ extension Node {
     /// Runs hotfix source inside a service (the console's `inject`: `_P`, `_U`, `...`), between
     /// two of its messages; returns what the hotfix printed. Throws `hotfixFailed` with the
     /// output and the error when it does not compile or raises.
-    public func inject(into address: ServiceAddress, source: String, filename: String = "inject", arguments: [String] = []) async throws -> String {
+    public func inject(into address: ServiceAddress, source: String, filename: String = "inject", arguments: [String] = []) async throws
+        -> String
+    {
         try await runHotfix(address, ["RUN", .string(source), .string(filename)] + arguments.map { .string($0) })
     }
 
@@ -126,8 +128,10 @@ extension Node {
 
     /// Runs `body` for every target at once; each target's result (an error that is not a
     /// `SkyhostError` becomes `hotfixFailed`).
-    func forEachService<T: Sendable>(_ targets: [ServiceInfo],
-                                     _ body: @escaping @Sendable (ServiceAddress) async throws -> T) async -> [ServiceAddress: Result<T, SkyhostError>] {
+    func forEachService<T: Sendable>(
+        _ targets: [ServiceInfo],
+        _ body: @escaping @Sendable (ServiceAddress) async throws -> T
+    ) async -> [ServiceAddress: Result<T, SkyhostError>] {
         var results: [ServiceAddress: Result<T, SkyhostError>] = [:]
         await withTaskGroup(of: (ServiceAddress, Result<T, SkyhostError>).self) { group in
             for target in targets {
@@ -166,8 +170,9 @@ extension Node {
     /// Reloads a Lua module in every Lua service that has loaded it; the result per service.
     public func reload(module: String) async -> [ServiceAddress: Result<Void, SkyhostError>] {
         await forEachService(luaServices()) { address in
-            _ = try await self.inject(into: address, source: Self.reloadSource, filename: "reload",
-                                      arguments: [module, Self.onlyIfLoaded])
+            _ = try await self.inject(
+                into: address, source: Self.reloadSource, filename: "reload",
+                arguments: [module, Self.onlyIfLoaded])
         }
     }
 

@@ -22,7 +22,8 @@ public struct Patch: Sendable, Hashable {
 
     init?(_ value: LuaValue) {
         guard let id = value["id"].integerValue, let kind = value["kind"].stringValue,
-              let name = value["name"].stringValue else { return nil }
+            let name = value["name"].stringValue
+        else { return nil }
         self.id = Int(id)
         self.kind = kind
         self.name = name
@@ -57,8 +58,10 @@ extension Node {
     /// Injects a hotfix into every Lua service started from `script` (`snlua script ...`) with one
     /// broadcast id, all at once. With `rollbackOnFailure`, if it fails in any service, it is
     /// rolled back in all the others. Returns the broadcast id and each service's outcome.
-    public func inject(intoServicesOf script: String, source: String, filename: String = "inject",
-                       rollbackOnFailure: Bool = false) async -> (broadcast: String, results: [ServiceAddress: Result<String, SkyhostError>]) {
+    public func inject(
+        intoServicesOf script: String, source: String, filename: String = "inject",
+        rollbackOnFailure: Bool = false
+    ) async -> (broadcast: String, results: [ServiceAddress: Result<String, SkyhostError>]) {
         let id = "b" + UUID().uuidString.prefix(8).lowercased() + ":swift"
         let targets = luaServices().filter { $0.launchName.split(separator: " ").dropFirst().first.map(String.init) == script }
         let meta: LuaValue = ["broadcast": .string(id), "operator": "swift"]
@@ -78,7 +81,8 @@ extension Node {
         var results: [ServiceAddress: Result<String, SkyhostError>] = [:]
         for target in luaServices() {
             guard let patches = try? await patches(of: target.address),
-                  patches.contains(where: { $0.broadcast == id }) else { continue }
+                patches.contains(where: { $0.broadcast == id })
+            else { continue }
             do {
                 let reply = try await call(target.address, protocol: .debug, ["ROLLBACK_BROADCAST", .string(id)])
                 if let lines = reply.first?.arrayValue {
@@ -101,7 +105,8 @@ extension Node {
         var versions: [String: [String: [ServiceAddress]]] = [:]
         for target in luaServices() {
             guard let reply = try? await call(target.address, protocol: .debug, ["VERSIONS"]),
-                  case .table(let table)? = reply.first else { continue }
+                case .table(let table)? = reply.first
+            else { continue }
             for (name, checksum) in table {
                 guard let name = name.stringValue, let checksum = checksum.stringValue else { continue }
                 versions[name, default: [:]][checksum, default: []].append(target.address)

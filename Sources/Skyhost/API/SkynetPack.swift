@@ -256,7 +256,8 @@ public enum SkynetPack {
         /// The next value; its tables may nest `maxDepth - depth` deep.
         mutating func value(depth: Int) throws -> LuaValue {
             let h = try le(UInt8.self)
-            let kind = h & 7, cookie = h >> 3
+            let kind = h & 7
+            let cookie = h >> 3
             switch kind {
             case Kind.null: return .nil
             case Kind.boolean: return .bool(cookie != 0)

@@ -15,12 +15,14 @@ final class SwiftServiceBody: ServiceBody, @unchecked Sendable {
     func dispatch(_ message: Message, in service: Service) {
         guard message.type == ProtocolType.lua.rawValue else { return }
         let handle = service.handle
-        let source = message.source, session = message.session
+        let source = message.source
+        let session = message.session
         let arguments: [LuaValue]
         do {
-            arguments = try message.data.map {
-                try SkynetPack.unpack(UnsafeRawBufferPointer(start: $0, count: message.size))
-            } ?? []
+            arguments =
+                try message.data.map {
+                    try SkynetPack.unpack(UnsafeRawBufferPointer(start: $0, count: message.size))
+                } ?? []
         } catch {
             node.log(source: handle, "swift service: \(error)")
             reply(error: true, from: handle, to: source, session: session, bytes: [])
@@ -36,7 +38,9 @@ final class SwiftServiceBody: ServiceBody, @unchecked Sendable {
                 let bytes = try SkynetPack.pack(values)
                 self.reply(error: false, from: handle, to: source, session: session, bytes: bytes)
             } catch {
-                node.log(source: handle, "swift call [\(ServiceAddress.format(source)) to \(ServiceAddress.format(handle)) : \(session)] error : \(error)")
+                node.log(
+                    source: handle,
+                    "swift call [\(ServiceAddress.format(source)) to \(ServiceAddress.format(handle)) : \(session)] error : \(error)")
                 self.reply(error: true, from: handle, to: source, session: session, bytes: [])
             }
         }

@@ -106,7 +106,8 @@ final class CodeCache: Sendable {
     }
 
     private static func same(_ a: skyhost_file_stamp, _ b: skyhost_file_stamp) -> Bool {
-        var a = a, b = b
+        var a = a
+        var b = b
         return memcmp(&a, &b, MemoryLayout<skyhost_file_stamp>.size) == 0
     }
 }

@@ -32,7 +32,6 @@ final class LuaServiceBody: ServiceBody {
 
     var memoryUsed: Int { skyhost_memory_used(binding) }
 
-
     func dispatch(_ message: Message, in service: Service) {
         guard initialized else {
             initialized = true
@@ -43,13 +42,15 @@ final class LuaServiceBody: ServiceBody {
         let status = skyhost_dispatch(state.raw, message.type, message.data, message.size, message.session, message.source)
         if status != LUA_OK {
             let why = status == -1 ? "no message callback (skynet.start not called?)" : (state.string(at: -1) ?? "?")
-            service.node.log(source: service.handle,
-                "lua call [\(ServiceAddress.format(message.source)) to \(service.address) : \(message.session) msgsz = \(message.size)] error : \(why)")
+            service.node.log(
+                source: service.handle,
+                "lua call [\(ServiceAddress.format(message.source)) to \(service.address) : \(message.session) msgsz = \(message.size)] error : \(why)"
+            )
             state.top = 0
         }
         if binding.pointee.memory.warned != 0 {
             binding.pointee.memory.warned = 0
-            let mb = Double(skyhost_memory_used(binding)) / 1048576
+            let mb = Double(skyhost_memory_used(binding)) / 1_048_576
             service.node.log(source: service.handle, "Memory warning \(String(format: "%.2f", mb)) M")
         }
         if generationalPending {
@@ -84,7 +85,8 @@ final class LuaServiceBody: ServiceBody {
             // Tell the launcher, so that the caller of newservice gets an error, then exit.
             let (data, size) = Message.payload(copying: Array("ERROR".utf8))
             if let launcher = service.node.handles.handle(named: ".launcher") {
-                service.node.deliver(Message(source: service.handle, session: 0, type: ProtocolType.text.rawValue, data: data, size: size), to: launcher)
+                service.node.deliver(
+                    Message(source: service.handle, session: 0, type: ProtocolType.text.rawValue, data: data, size: size), to: launcher)
             } else {
                 free(data)
             }

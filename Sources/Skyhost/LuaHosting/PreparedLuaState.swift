@@ -19,12 +19,13 @@ struct PreparedLuaState {
     init(node: Node, loadHotChunks: Bool = false) throws {
         smallBlocks = node.smallBlocks
         binding = .allocate(capacity: 1)
-        binding.initialize(to: skyhost_binding(
-            host: HostBridge.table,
-            ctx: nil,
-            handle: 0,
-            memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, warned: 0, pool: smallBlocks.raw),
-            active: nil, trap: 0, profiling: 0))
+        binding.initialize(
+            to: skyhost_binding(
+                host: HostBridge.table,
+                ctx: nil,
+                handle: 0,
+                memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, warned: 0, pool: smallBlocks.raw),
+                active: nil, trap: 0, profiling: 0))
         let memory = UnsafeMutableRawPointer(binding).advanced(by: MemoryLayout<skyhost_binding>.offset(of: \skyhost_binding.memory)!)
         do {
             state = try LuaState(allocator: skyhost_alloc, userData: memory)
@@ -52,7 +53,8 @@ struct PreparedLuaState {
     private func loadHotChunks(from cache: CodeCache) {
         for file in cache.hot(limit: Self.chunksAhead) {
             var stamp = file.stamp
-            _ = skyhost_prepare_chunk(state.raw, file.path, &stamp, file.code.bytecode.baseAddress, file.code.bytecodeCount, file.code.checksum)
+            _ = skyhost_prepare_chunk(
+                state.raw, file.path, &stamp, file.code.bytecode.baseAddress, file.code.bytecodeCount, file.code.checksum)
         }
     }
 

@@ -38,9 +38,10 @@ enum CryptModule {
             functions.append((name, { state in state.raise("crypt.\(name) is not supported by Skyhost") }))
         }
         do {
-            try state.pushModule(functions.map { name, body in
-                (name, { L in body(LuaState(borrowing: L)) })
-            })
+            try state.pushModule(
+                functions.map { name, body in
+                    (name, { L in body(LuaState(borrowing: L)) })
+                })
             return 1
         } catch {
             return state.raise("cannot open skynet.crypt: \(error)")

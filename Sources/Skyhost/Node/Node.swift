@@ -69,9 +69,11 @@ public final class Node: @unchecked Sendable {
 
         timer.start()
         let activities = (0..<configuration.threadCount).map { _ in WorkerActivity() }
-        scheduler.start(workers: activities, idleWork: { [unowned self] in blankStates.prepareOne(node: self) }) { [unowned self] i in
-            self.workerLoop(i, activities[i])
-        }
+        scheduler.start(
+            workers: activities,
+            idleWork: { [unowned self] in blankStates.prepareOne(node: self) },
+            body: { [unowned self] i in self.workerLoop(i, activities[i]) }
+        )
         monitor.start(workers: activities, node: self)
 
         let bootstrap = getenv("bootstrap") ?? "snlua bootstrap"
@@ -277,7 +279,8 @@ public final class Node: @unchecked Sendable {
     /// no answers (the logger, the harbor), so that the caller fails instead of waiting for ever.
     func refuseRequest(_ m: Message, at service: Service) {
         guard m.session > 0, m.source != 0, m.type != ProtocolType.response.rawValue,
-              m.type != ProtocolType.error.rawValue else { return }
+            m.type != ProtocolType.error.rawValue
+        else { return }
         deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)
     }
 

@@ -29,8 +29,10 @@ public struct NodeConfiguration: Sendable {
     /// Reads a Skynet-style config file: a Lua chunk of global assignments, where `$NAME` is
     /// replaced by the process environment's NAME and `include "file"` reads another config
     /// relative to the including file. Numbers and booleans become strings.
-    public init(contentsOfFile path: String, root: String = NodeConfiguration.defaultRoot,
-                processEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(
+        contentsOfFile path: String, root: String = NodeConfiguration.defaultRoot,
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         self.root = root
         self.environment = try ConfigFileReader(processEnvironment: processEnvironment).read(path)
     }

@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 import Synchronization
 
 /// Where a node writes its log lines (`skynet.error`, the logger service) and what Lua's `print`
@@ -38,8 +39,6 @@ func writeStandardOutput(_ text: String) {
         }
     }
 }
-
-import Logging
 
 extension NodeOutput {
     /// Routes the node's log lines (`skynet.error`, launches, errors) and Lua `print` output to

@@ -27,7 +27,10 @@ final class Monitor: @unchecked Sendable {
                     if version == seen[i], destination != 0 {
                         let source = w.source.load(ordering: .relaxed)
                         node.handles.lookup(destination)?.endless.store(true, ordering: .relaxed)
-                        node.log(source: 0, "A message from [ \(ServiceAddress.format(source)) ] to [ \(ServiceAddress.format(destination)) ] maybe in an endless loop (version = \(version))")
+                        node.log(
+                            source: 0,
+                            "A message from [ \(ServiceAddress.format(source)) ] to [ \(ServiceAddress.format(destination)) ] maybe in an endless loop (version = \(version))"
+                        )
                     }
                     seen[i] = version
                 }

@@ -125,8 +125,10 @@ final class Scheduler: @unchecked Sendable {
     /// Starts one worker per activity, running `body(index)` (which loops on `next(for:)`). A
     /// worker that finds nothing queued first calls `idleWork` until it returns false (it did
     /// nothing) or a service is queued; each call should be short (tens of microseconds).
-    func start(workers: [WorkerActivity], idleWork: @escaping @Sendable () -> Bool,
-               body: @escaping @Sendable (Int) -> Void) {
+    func start(
+        workers: [WorkerActivity], idleWork: @escaping @Sendable () -> Bool,
+        body: @escaping @Sendable (Int) -> Void
+    ) {
         self.idleWork = idleWork
         activities = workers
         for i in 0..<workers.count {

@@ -111,11 +111,13 @@ final class WorkerThread: @unchecked Sendable {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         pthread_attr_setstacksize(&attributes, 8 << 20)
-        pthread_create(&thread, &attributes, { arg in
-            let me = Unmanaged<WorkerThread>.fromOpaque(arg!).takeRetainedValue()
-            me.body()
-            return nil
-        }, unmanaged.toOpaque())
+        pthread_create(
+            &thread, &attributes,
+            { arg in
+                let me = Unmanaged<WorkerThread>.fromOpaque(arg!).takeRetainedValue()
+                me.body()
+                return nil
+            }, unmanaged.toOpaque())
         pthread_attr_destroy(&attributes)
         _ = name
     }

@@ -90,7 +90,8 @@ extension Node {
     func bounce(_ m: Message, from service: Service) {
         m.release()
         guard m.source != 0, m.type != ProtocolType.error.rawValue, m.type >= 0,
-              m.source != service.handle else { return }
+            m.source != service.handle
+        else { return }
         deliver(Message(source: service.handle, session: m.session, type: ProtocolType.error.rawValue, data: nil, size: 0), to: m.source)
     }
 }

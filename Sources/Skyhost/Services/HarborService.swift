@@ -8,7 +8,8 @@ final class HarborService: ServiceBody {
     func dispatch(_ message: Message, in service: Service) {
         defer { service.node.refuseRequest(message, at: service) }
         guard message.type == ProtocolType.harbor.rawValue || message.type == ProtocolType.text.rawValue,
-              let data = message.data, message.size > 2 else { return }
+            let data = message.data, message.size > 2
+        else { return }
         let text = String(decoding: UnsafeRawBufferPointer(start: data, count: message.size), as: UTF8.self)
         guard text.hasPrefix("N ") else { return }
         let name = String(text.dropFirst(2))

@@ -39,9 +39,10 @@ enum SocketDriverModule {
             ("bind", unsupported("bind")), ("resolve", unsupported("resolve")),
         ]
         do {
-            try state.pushModule(functions.map { name, body in
-                (name, { [unowned service] L in body(LuaState(borrowing: L), service) })
-            })
+            try state.pushModule(
+                functions.map { name, body in
+                    (name, { [unowned service] L in body(LuaState(borrowing: L), service) })
+                })
             return 1
         } catch {
             return state.raise("cannot open skynet.socketdriver: \(error)")
@@ -96,7 +97,8 @@ enum SocketDriverModule {
     // MARK: Functions
 
     private static func listen(_ state: LuaState, _ service: Service) -> Int32 {
-        let host: String, port: Int
+        let host: String
+        let port: Int
         switch address(state, "listen") {
         case .failure(let f): return state.raise(f.reason)
         case .success(let hp): (host, port) = hp
@@ -117,7 +119,8 @@ enum SocketDriverModule {
     }
 
     private static func connect(_ state: LuaState, _ service: Service) -> Int32 {
-        let host: String, port: Int
+        let host: String
+        let port: Int
         switch address(state, "connect") {
         case .failure(let f): return state.raise(f.reason)
         case .success(let hp): (host, port) = hp
@@ -234,7 +237,8 @@ enum SocketDriverModule {
             return badArgument(state, 1, "unpack", "userdata")
         }
         guard let size = state.integer(at: 2),
-              let event = SocketEvent.decode(lua_touserdata(L, 1), size: Int(clamping: size)) else {
+            let event = SocketEvent.decode(lua_touserdata(L, 1), size: Int(clamping: size))
+        else {
             return state.raise("Invalid socket message")
         }
         state.push(Int64(event.kind))
@@ -277,8 +281,10 @@ enum SocketDriverModule {
                 if s.rtime > 0 { fields.append(("rtime", Int64(s.rtime))) }
                 if !s.name.isEmpty { fields.append(("sock", s.name)) }
             } else {
-                fields += [("read", Int64(s.read)), ("write", Int64(s.write)), ("wbuffer", Int64(s.wbuffer)),
-                           ("reading", s.reading), ("writing", s.writing)]
+                fields += [
+                    ("read", Int64(s.read)), ("write", Int64(s.write)), ("wbuffer", Int64(s.wbuffer)),
+                    ("reading", s.reading), ("writing", s.writing),
+                ]
                 // Times are node centiseconds; a socket that never read (wrote) has none.
                 if s.rtime > 0 { fields.append(("rtime", Int64(s.rtime))) }
                 if s.wtime > 0 { fields.append(("wtime", Int64(s.wtime))) }

@@ -218,7 +218,10 @@ final class SocketServer: Sendable {
     /// owner gets `connect` with "start" (first start) or "transfer", or `error` if the id is
     /// not an open socket.
     func start(_ id: Int32, caller: UInt32, node: Node) {
-        enum Outcome { case invalid, closed, connecting, started(Channel?) }
+        enum Outcome {
+            case invalid, closed, connecting
+            case started(Channel?)
+        }
         let outcome: Outcome = state.withLock { s in
             if s.node == nil { s.node = node }
             guard let e = s.entries[id], !(e.failed && e.started) else { return .invalid }
@@ -377,7 +380,11 @@ final class SocketServer: Sendable {
     }
 
     private func written(_ id: Int32, _ count: Int, _ result: Result<Void, Error>, buffered: Bool) {
-        enum Outcome { case nothing, drained(UInt32, Node?), failed(UInt32, Node?, Channel?) }
+        enum Outcome {
+            case nothing
+            case drained(UInt32, Node?)
+            case failed(UInt32, Node?, Channel?)
+        }
         let outcome: Outcome = state.withLock { s in
             guard let e = s.entries[id] else { return .nothing }
             if buffered { e.wbuffer = max(0, e.wbuffer - count) }
@@ -500,10 +507,11 @@ final class SocketServer: Sendable {
                 case .listener: type = "LISTEN"
                 case .stream: type = e.closeReported || e.failed ? "CLOSING" : "TCP"
                 }
-                return Info(id: e.id, owner: e.owner, type: type,
-                            read: e.kind == .listener ? e.accepted : e.readBytes, write: e.writtenBytes,
-                            wbuffer: e.wbuffer, rtime: e.rtime, wtime: e.wtime,
-                            reading: e.reading, writing: e.wbuffer > 0, name: e.name)
+                return Info(
+                    id: e.id, owner: e.owner, type: type,
+                    read: e.kind == .listener ? e.accepted : e.readBytes, write: e.writtenBytes,
+                    wbuffer: e.wbuffer, rtime: e.rtime, wtime: e.wtime,
+                    reading: e.reading, writing: e.wbuffer > 0, name: e.name)
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Skyhost
 import Testing
+
+@testable import Skyhost
 
 /// The rest of the Lua API groups of DESIGN.md, each observed from a real node.
 @Suite struct APIGroupTests {
@@ -48,7 +49,7 @@ import Testing
 
     @Test func killthreadAndTermAndProfile() throws {
         let node = try TestNode([
-            "main.lua": luaSource("killthreadAndTermAndProfile/main.lua"),
+            "main.lua": luaSource("killthreadAndTermAndProfile/main.lua")
         ])
         try node.output.waitForLog(containing: "killthread done")
         #expect(node.output.log.contains("[:00000008] profile true true"))

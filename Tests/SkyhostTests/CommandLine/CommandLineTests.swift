@@ -23,16 +23,18 @@ import Testing
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus,
-                   stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static let aborting = luaSource("aborting.lua")
@@ -41,11 +43,11 @@ import Testing
         let folder = try ServiceFolder([
             "svc/main.lua": Self.aborting,
             "node.config": """
-                thread = 3
-                start = "main"
-                luaservice = "./svc/?.lua"
-                greeting = "hello $SKYHOST_CLI_TEST"
-                """,
+            thread = 3
+            start = "main"
+            luaservice = "./svc/?.lua"
+            greeting = "hello $SKYHOST_CLI_TEST"
+            """,
         ])
         setenv("SKYHOST_CLI_TEST", "world", 1)
         let result = try run(["node.config"], in: folder.path)

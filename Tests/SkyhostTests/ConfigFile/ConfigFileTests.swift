@@ -1,24 +1,26 @@
 import Foundation
-@testable import Skyhost
 import Testing
+
+@testable import Skyhost
 
 @Suite struct ConfigFileTests {
     @Test func readsGlobalsIncludesAndEnvironment() throws {
         let folder = try ServiceFolder([
             "node.config": """
-                include "common.config"
-                thread = 4
-                start = "main"
-                name = "$SKYHOST_TEST_NAME"
-                debug = true
-                """,
+            include "common.config"
+            thread = 4
+            start = "main"
+            name = "$SKYHOST_TEST_NAME"
+            debug = true
+            """,
             "common.config": """
-                harbor = 0
-                luaservice = "./service/?.lua"
-                """,
+            harbor = 0
+            luaservice = "./service/?.lua"
+            """,
         ])
-        let config = try NodeConfiguration(contentsOfFile: folder.path + "/node.config",
-                                           processEnvironment: ["SKYHOST_TEST_NAME": "node1"])
+        let config = try NodeConfiguration(
+            contentsOfFile: folder.path + "/node.config",
+            processEnvironment: ["SKYHOST_TEST_NAME": "node1"])
         #expect(config.environment["thread"] == "4")
         #expect(config.environment["start"] == "main")
         #expect(config.environment["name"] == "node1")
@@ -103,13 +105,15 @@ import Testing
     }
 
     @Test func recursiveIncludeIsNamedNotAStackOverflow() throws {
-        #expect(try Self.refusal(["node.config": "include 'node.config'\n"])
+        #expect(
+            try Self.refusal(["node.config": "include 'node.config'\n"])
                 == "recursive include: node.config includes node.config")
-        #expect(try Self.refusal([
-            "node.config": "thread = 2\ninclude 'sub/a.config'\n",
-            "sub/a.config": "include '../sub/b.config'\n",
-            "sub/b.config": "include './a.config'\n",
-        ]) == "recursive include: sub/a.config includes sub/../sub/b.config includes sub/../sub/./a.config")
+        #expect(
+            try Self.refusal([
+                "node.config": "thread = 2\ninclude 'sub/a.config'\n",
+                "sub/a.config": "include '../sub/b.config'\n",
+                "sub/b.config": "include './a.config'\n",
+            ]) == "recursive include: sub/a.config includes sub/../sub/b.config includes sub/../sub/./a.config")
         // Deep but not circular: a limit, not a crash.
         var files: [String: String] = ["node.config": "include 'c1.config'\n"]
         for i in 1...40 { files["c\(i).config"] = "include 'c\(i + 1).config'\n" }
@@ -118,16 +122,20 @@ import Testing
     }
 
     @Test func valuesThatAreNotStringsNumbersOrBooleansAreRefused() throws {
-        #expect(try Self.refusal(["node.config": "start = function() end\n"])
+        #expect(
+            try Self.refusal(["node.config": "start = function() end\n"])
                 == "config value start is a function (only strings, numbers and booleans)")
         #expect(try Self.refusal(["node.config": "_ENV[1] = 'x'\n"]) == "config key 1 is not a string")
         #expect(try Self.refusal(["node.config": "include(42)\n"]) == "include needs a file name (in node.config)")
-        #expect(try Self.refusal(["node.config": "include 'sub'\n", "sub/x.config": ""])
+        #expect(
+            try Self.refusal(["node.config": "include 'sub'\n", "sub/x.config": ""])
                 == "cannot read sub: Is a directory")
         // Code that fails while it runs: the reason with its line.
-        #expect(try Self.refusal(["node.config": "thread = 2\nstart = nothing.here\n"])
-            .hasSuffix("node.config:2: attempt to index a nil value (global 'nothing')"))
-        #expect(try Self.refusal(["node.config": "x = '$SKYHOST_SURELY_UNSET'\n"])
+        #expect(
+            try Self.refusal(["node.config": "thread = 2\nstart = nothing.here\n"])
+                .hasSuffix("node.config:2: attempt to index a nil value (global 'nothing')"))
+        #expect(
+            try Self.refusal(["node.config": "x = '$SKYHOST_SURELY_UNSET'\n"])
                 == "node.config: environment variable $SKYHOST_SURELY_UNSET is not set")
     }
 }

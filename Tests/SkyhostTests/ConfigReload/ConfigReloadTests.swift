@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
-@testable import Skyhost
 import Testing
+
+@testable import Skyhost
 
 /// service/config_mgr.lua, service/game_logic.lua and service/version_mgr.lua as the hot-update
 /// document uses them: the project's own files, on real nodes. game_logic and version_mgr use
@@ -109,11 +110,12 @@ import Testing
         // The next good version is told once, to the good watcher only once although it watched twice.
         try node.folder.write("values.json", #"{ "level": 4, "name": "fourth" }"#)
         _ = try output.waitForPrint { $0 == "good saw values level=4(integer) name=fourth" }
-        #expect(output.stdout.filter { $0.hasPrefix("good saw") } == [
-            "good saw values level=2(integer) name=second",
-            "good saw values level=2(integer) name=third",
-            "good saw values level=4(integer) name=fourth",
-        ])
+        #expect(
+            output.stdout.filter { $0.hasPrefix("good saw") } == [
+                "good saw values level=2(integer) name=second",
+                "good saw values level=2(integer) name=third",
+                "good saw values level=4(integer) name=fourth",
+            ])
         #expect(output.log.filter { $0.contains("has invalid JSON") }.count == 1)
 
         // save writes the config back as JSON that loads again (and is not taken for an edit).
@@ -181,7 +183,9 @@ import Testing
         let second = try NodeProcess.run(["--path", folder.path], in: folder.path)
         #expect(second.status == 0, "\(second.output)")
         #expect(second.output.contains("versions\t1.0.1\t1.0.0\t2.0.0"), "\(second.output)")
-        let history = second.output.split(separator: "\n").filter { $0.hasPrefix("history") }.map { $0.split(separator: "\t").map(String.init) }
+        let history = second.output.split(separator: "\n").filter { $0.hasPrefix("history") }.map {
+            $0.split(separator: "\t").map(String.init)
+        }
         #expect(history.count == 2, "\(second.output)")
         if history.count == 2 {
             #expect(Array(history[0][1...5]) == ["1", "server", "1.0.0", "1.0.1", "integer"])

@@ -39,8 +39,10 @@ import Testing
 
     /// A node with the console at :00000009 on a free port, serviceA at :0000000a, then each of
     /// `services` (:0000000b, ...).
-    static func consoleNode(_ files: [String: String] = [:], services: [String] = [],
-                            environment: [String: String] = [:]) throws -> (TestNode, UInt16) {
+    static func consoleNode(
+        _ files: [String: String] = [:], services: [String] = [],
+        environment: [String: String] = [:]
+    ) throws -> (TestNode, UInt16) {
         var files = files
         files["serviceA.lua"] = files["serviceA.lua"] ?? serviceA
         files["main.lua"] = luaSource("consoleNode/main.lua")
@@ -62,8 +64,10 @@ import Testing
     static let fooAnswer = "1\tfoo\nn\t1\n<CMD OK>"
 
     /// The console answers a new connection and serviceA (:0a) still serves (its foo returning `foo`).
-    static func expectServing(_ port: UInt16, foo: String = "foo", _ comment: Comment? = nil,
-                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectServing(
+        _ port: UInt16, foo: String = "foo", _ comment: Comment? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let answer = try ConsoleClient.run(port: port, lines: ["call :0a lua foo"])
         #expect(answer == "Welcome to skynet console\n1\t\(foo)\nn\t1\n<CMD OK>\n", comment, sourceLocation: sourceLocation)
     }
@@ -108,7 +112,8 @@ import Testing
         // The old handlers up to some message, the new ones from the next: the inject ran
         // between two messages (main sends foo and bar as two messages each tick).
         let lines = node.output.stdout
-        let before = ["foo", "cmd not found\tbar"], after = ["foo after hotfix", "bar after hotfix"]
+        let before = ["foo", "cmd not found\tbar"]
+        let after = ["foo after hotfix", "bar after hotfix"]
         let switchAt = try #require(lines.firstIndex { after.contains($0) })
         #expect(switchAt >= 2)
         let expected = lines.indices.map { $0 < switchAt ? before[$0 % 2] : after[$0 % 2] }
@@ -143,7 +148,8 @@ import Testing
         let oldTicks = try #require(lines.firstIndex(of: patchedFoo)) / 2
         #expect(oldTicks >= 1)
         var expected: [String] = []
-        var n = 1, count = 0
+        var n = 1
+        var count = 0
         while expected.count < lines.count {
             let patched = expected.count / 2 >= oldTicks
             n += patched ? 200 : 2
@@ -168,31 +174,33 @@ import Testing
         ])
         let dir = node.folder.path
         let console = try ConsoleSession(port: port)
-        #expect(try console.run("inject :0000000a \(dir)/args.lua xxx yyy") == """
-            args\t2\txxx\tyyy
-            1\tnil\ttrue\t2.5
+        #expect(
+            try console.run("inject :0000000a \(dir)/args.lua xxx yyy") == """
+                args\t2\txxx\tyyy
+                1\tnil\ttrue\t2.5
 
-            two
-            lines
-            <CMD OK>
-            """)
+                two
+                lines
+                <CMD OK>
+                """)
         #expect(try console.run("inject :0a \(dir)/args.lua") == "args\t0\n1\tnil\ttrue\t2.5\n\ntwo\nlines\n<CMD OK>")
         try node.output.waitForPrint { $0 == "to the node's output" }
         #expect(node.output.stdout.filter { $0 == "to the node's output" }.count == 2)
         // Nothing printed: nothing but the verdict.
         #expect(try console.run("inject a \(dir)/quiet.lua") == "<CMD OK>")
-        #expect(try console.run("inject :0a \(dir)/internals.lua") == """
-            table\tlua\ttrue
-            table\ttable
-            table\tfunction
-            :0000000a
-            <CMD OK>
-            """)
+        #expect(
+            try console.run("inject :0a \(dir)/internals.lua") == """
+                table\tlua\ttrue
+                table\ttable
+                table\tfunction
+                :0000000a
+                <CMD OK>
+                """)
     }
 
     @Test func globalWritesStayInTheSandbox() throws {
         let (node, port) = try Self.consoleNode([
-            "globals.lua": luaSource("globalWritesStayInTheSandbox/globals.lua"),
+            "globals.lua": luaSource("globalWritesStayInTheSandbox/globals.lua")
         ])
         let console = try ConsoleSession(port: port)
         let hotfix = node.folder.path + "/globals.lua"
@@ -211,11 +219,12 @@ import Testing
     /// (a handler table replaced or dropped, the dispatch function replaced, a protocol added),
     /// _U and _P must still be what Skynet's walk (written out in the hotfix) finds at that moment.
     @Test func eachInjectSeesTheServiceAsItIsNow() throws {
-        let (node, port) = try Self.consoleNode([
-            "mutable.lua": luaSource("eachInjectSeesTheServiceAsItIsNow/mutable.lua"),
-            // Skynet 1.8's walk, as its lualib/skynet/inject.lua does it.
-            "compare.lua": luaSource("eachInjectSeesTheServiceAsItIsNow/compare.lua"),
-        ], services: ["mutable"])
+        let (node, port) = try Self.consoleNode(
+            [
+                "mutable.lua": luaSource("eachInjectSeesTheServiceAsItIsNow/mutable.lua"),
+                // Skynet 1.8's walk, as its lualib/skynet/inject.lua does it.
+                "compare.lua": luaSource("eachInjectSeesTheServiceAsItIsNow/compare.lua"),
+            ], services: ["mutable"])
         let console = try ConsoleSession(port: port)
         let compare = "inject :0b \(node.folder.path)/compare.lua"
         let steps: [(String, String)] = [
@@ -241,8 +250,8 @@ import Testing
     /// A line (or raw bytes) that must be refused with `answer`; "$DIR" stands for the node's folder.
     struct BadInput: Sendable {
         let name: String
-        let line: String?      // a line ("$DIR" replaced), sent with "\n"
-        let bytes: [UInt8]     // or raw bytes, sent as they are
+        let line: String?  // a line ("$DIR" replaced), sent with "\n"
+        let bytes: [UInt8]  // or raw bytes, sent as they are
         let answer: String
 
         init(_ name: String, _ line: String, _ answer: String) {
@@ -269,7 +278,7 @@ import Testing
         var garbage: [UInt8] = []
         var seed: UInt64 = 0x5eed
         while garbage.count < 3000 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let byte = UInt8(truncatingIfNeeded: seed >> 56)
             if byte != 10 { garbage.append(byte) }  // one line of it
         }
@@ -280,14 +289,17 @@ import Testing
             BadInput("missing file name", "inject :0000000a", "Need a file name: inject address file.lua"),
             BadInput("missing file", "inject :0000000a /no/such/hotfix.lua", "Can't open /no/such/hotfix.lua (No such file or directory)"),
             BadInput("a folder for a file", "inject :0000000a $DIR", "Can't read $DIR (Is a directory)"),
-            BadInput("malformed address", "inject :zz $DIR/hotfix.lua",
-                     "Invalid address :zz (use :0000000a, .name or a hex number)"),
-            BadInput("address too long", "inject 123456789 $DIR/hotfix.lua",
-                     "Invalid address 123456789 (use :0000000a, .name or a hex number)"),
+            BadInput(
+                "malformed address", "inject :zz $DIR/hotfix.lua",
+                "Invalid address :zz (use :0000000a, .name or a hex number)"),
+            BadInput(
+                "address too long", "inject 123456789 $DIR/hotfix.lua",
+                "Invalid address 123456789 (use :0000000a, .name or a hex number)"),
             BadInput("unknown name", "inject .nobody $DIR/hotfix.lua", "Unknown address .nobody (no service has this name)"),
             BadInput("unknown address", "inject :000000ff $DIR/hotfix.lua", "Unknown address :000000ff (no such service)"),
             BadInput("unknown bare address", "inject ff $DIR/hotfix.lua", "Unknown address :000000ff (no such service)"),
-            BadInput("call without arguments", "call :0a", "Need arguments: call address lua-expressions, or call address protocol words..."),
+            BadInput(
+                "call without arguments", "call :0a", "Need arguments: call address lua-expressions, or call address protocol words..."),
             BadInput("call with bad expressions", "call :0a 1 +", "Invalid arguments: (debug console):1: unexpected symbol near <eof>"),
             BadInput("call to an unknown address", "call :0b lua foo", "Unknown address :0000000b (no such service)"),
             BadInput("call that fails", "call :0a lua nosuch", "call :0000000a failed (the service raised an error, or it exited)"),
@@ -304,8 +316,9 @@ import Testing
             BadInput("bad timeout", "mem soon", "Invalid timeout (a number of centiseconds expected)"),
             BadInput("setenv without value", "setenv answer", "Need a value: setenv name value"),
             BadInput("over-long line", String(repeating: "x", count: 70000), "Line too long (the limit is 65536 bytes)"),
-            BadInput("over-long inject line", "inject :0a " + String(repeating: "y", count: 65600),
-                     "Line too long (the limit is 65536 bytes)"),
+            BadInput(
+                "over-long inject line", "inject :0a " + String(repeating: "y", count: 65600),
+                "Line too long (the limit is 65536 bytes)"),
             BadInput("binary garbage", bytes: garbage + [10], "Invalid command, type help for command list"),
             BadInput("control bytes", bytes: [0, 1, 0xff, 0x7f, 0x1b, 0x5b, 0x41, 13, 10], "Invalid command, type help for command list"),
             BadInput("telnet interrupt", bytes: [0xff, 0xf4, 0xff, 0xfd, 0x06, 13, 10], "Invalid command, type help for command list"),
@@ -316,7 +329,7 @@ import Testing
     @Test func everyBadInputGetsItsReasonAndChangesNothing() throws {
         let (node, port) = try Self.consoleNode([
             // (_G.print: an inject's own print answers on the console, not on the node's output)
-            "hotfix.lua": "_P.lua.handles.foo = function() return 'patched' end _G.print('patched')",
+            "hotfix.lua": "_P.lua.handles.foo = function() return 'patched' end _G.print('patched')"
         ])
         let dir = node.folder.path
         for bad in Self.badInputs {
@@ -335,7 +348,7 @@ import Testing
     @Test func syntaxErrorRunsNothing() throws {
         let (node, port) = try Self.consoleNode([
             // The first two statements would patch foo and print, were the chunk compiled.
-            "syntax.lua": luaSource("syntaxErrorRunsNothing/syntax.lua"),
+            "syntax.lua": luaSource("syntaxErrorRunsNothing/syntax.lua")
         ])
         let path = node.folder.path + "/syntax.lua"
         let console = try ConsoleSession(port: port)
@@ -354,15 +367,18 @@ import Testing
         ])
         let path = node.folder.path + "/halfway.lua"
         let console = try ConsoleSession(port: port)
-        #expect(try console.run("inject :0a \(path)") == """
-            step 1
-            step 2
-            \(Self.chunkId(path)):5: attempt to index a nil value (local 't')
-            nothing was applied: 1 change undone (1 field)
-            <CMD Error>
-            """)
+        #expect(
+            try console.run("inject :0a \(path)") == """
+                step 1
+                step 2
+                \(Self.chunkId(path)):5: attempt to index a nil value (local 't')
+                nothing was applied: 1 change undone (1 field)
+                <CMD Error>
+                """)
         #expect(try console.run("call :0a lua foo") == Self.fooAnswer)
-        #expect(try console.run("inject :0a \(node.folder.path)/raise.lua 7") == "about to fail\t7\ncustom failure\nnothing was applied\n<CMD Error>")
+        #expect(
+            try console.run("inject :0a \(node.folder.path)/raise.lua 7")
+                == "about to fail\t7\ncustom failure\nnothing was applied\n<CMD Error>")
         try Self.expectServing(port)
     }
 
@@ -370,19 +386,21 @@ import Testing
         let (node, port) = try Self.consoleNode()
         let folder = node.folder
         // It goes on once the test has seen its client go (the file "go" appears).
-        try folder.write("slow.lua", """
-                local skynet = require "skynet"
-                _G.print("slow hotfix started")
-                local go
-                repeat
-                    skynet.sleep(1)
-                    go = io.open("\(folder.path)/go")
-                until go
-                go:close()
-                _P.lua.handles.slow = function() return "slow done" end
-                print("an answer nobody reads")
-                _G.print("slow hotfix finished")
-                """)
+        try folder.write(
+            "slow.lua",
+            """
+            local skynet = require "skynet"
+            _G.print("slow hotfix started")
+            local go
+            repeat
+                skynet.sleep(1)
+                go = io.open("\(folder.path)/go")
+            until go
+            go:close()
+            _P.lua.handles.slow = function() return "slow done" end
+            print("an answer nobody reads")
+            _G.print("slow hotfix finished")
+            """)
         // Gone (with a reset) while an inject runs: the inject completes, the answer is dropped.
         do {
             let console = try ConsoleSession(port: port)
@@ -393,7 +411,8 @@ import Testing
         }
         try folder.write("go", "")  // (the connection is reset by now: the inject is still waiting)
         try node.output.waitForPrint { $0 == "slow hotfix finished" }
-        #expect(try ConsoleClient.run(port: port, lines: ["call :0a lua slow"]) == "Welcome to skynet console\n1\tslow done\nn\t1\n<CMD OK>\n")
+        #expect(
+            try ConsoleClient.run(port: port, lines: ["call :0a lua slow"]) == "Welcome to skynet console\n1\tslow done\nn\t1\n<CMD OK>\n")
         // Half a command; half an over-long line; half an HTTP request; a command and a reset.
         try ConsoleClient.abandon(port: port, sending: "inject :0a \(node.folder.path)/slo")
         try ConsoleClient.abandon(port: port, sending: String(repeating: "z", count: 40000))
@@ -445,8 +464,10 @@ import Testing
         let (node, port) = try Self.consoleNode()
         let console = try ConsoleSession(port: port)
         let help = try console.run("help")
-        for line in ["inject\tinject address luascript.lua", "list\tList all the service", "signal\tsignal address sig",
-                     "logon\tlogon address", "call\tcall address ... : call address lua-expressions, or call address proto words"] {
+        for line in [
+            "inject\tinject address luascript.lua", "list\tList all the service", "signal\tsignal address sig",
+            "logon\tlogon address", "call\tcall address ... : call address lua-expressions, or call address proto words",
+        ] {
             #expect(help.contains(line + "\n"), "\(line)")
         }
         #expect(help.hasSuffix("<CMD OK>"))
@@ -458,7 +479,9 @@ import Testing
         #expect(try console.run("setenv console_test yes") == "<CMD OK>")
         #expect(try console.run("getenv console_test") == "console_test\tyes\n<CMD OK>")
         #expect(try console.run("setenv console_test no") == "Can't setenv exist key : console_test\n<CMD Error>")
-        #expect(try console.run("clearcache") == "Skyhost has no code cache to clear: services and injected files are read anew each time\n<CMD OK>")
+        #expect(
+            try console.run("clearcache")
+                == "Skyhost has no code cache to clear: services and injected files are read anew each time\n<CMD OK>")
         let netstat = try console.run("netstat")
         #expect(netstat.contains("type:LISTEN"), "\(netstat)")
         #expect(netstat.contains("address::00000009"), "\(netstat)")
@@ -470,9 +493,10 @@ import Testing
     /// MEM, GC, STAT, TASK, UNIQTASK, INFO, KILLTASK, SUPPORT, PING, TRACELOG and EXIT, through
     /// the console commands that send them.
     @Test func debugProtocolThroughTheConsole() throws {
-        let (node, port) = try Self.consoleNode([
-            "tasks.lua": luaSource("debugProtocolThroughTheConsole/tasks.lua"),
-        ], services: ["tasks"])
+        let (node, port) = try Self.consoleNode(
+            [
+                "tasks.lua": luaSource("debugProtocolThroughTheConsole/tasks.lua")
+            ], services: ["tasks"])
         let console = try ConsoleSession(port: port)
         let services = [":00000004", ":00000006", ":00000007", ":00000008", ":00000009", ":0000000a", ":0000000b"]
 
@@ -562,9 +586,10 @@ import Testing
     }
 
     @Test func signalInterruptsALoopingService() throws {
-        let (node, port) = try Self.consoleNode([
-            "looper.lua": luaSource("signalInterruptsALoopingService/looper.lua"),
-        ], services: ["looper"])
+        let (node, port) = try Self.consoleNode(
+            [
+                "looper.lua": luaSource("signalInterruptsALoopingService/looper.lua")
+            ], services: ["looper"])
         for signal in ["signal :0b", "signal :0000000b 0"] {
             let looped = try ConsoleSession(port: port)
             ConsoleClient.write(looped.fd, Array("call :0b lua loop\n".utf8))

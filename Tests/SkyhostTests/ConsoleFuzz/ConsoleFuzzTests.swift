@@ -32,7 +32,8 @@ import Testing
         let (node, port) = try ConsoleTests.consoleNode()
         var r = SeededRandom(state: 0xc0_501e)
         let connections = 60
-        var stayed = 0, bytes = 0
+        var stayed = 0
+        var bytes = 0
         for c in 0..<connections {
             var input: [UInt8] = []
             for _ in 0..<r.int(1...4) { input += Self.chunk(&r) }
@@ -68,4 +69,3 @@ import Testing
         print("ConsoleFuzzTests: \(connections) connections, \(bytes) bytes of input, \(connections - stayed) dropped mid-line")
     }
 }
-

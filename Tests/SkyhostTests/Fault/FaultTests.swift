@@ -4,10 +4,11 @@ import Testing
 /// A service stuck in a loop is reported and can be interrupted; message logs (logon/logoff).
 @Suite struct FaultTests {
     @Test func endlessLoopIsReportedAndSignalInterruptsIt() throws {
-        let node = try TestNode([
-            "spinner.lua": luaSource("endlessLoopIsReportedAndSignalInterruptsIt/spinner.lua"),
-            "main.lua": luaSource("endlessLoopIsReportedAndSignalInterruptsIt/main.lua"),
-        ], environment: ["monitor_interval": "10"])
+        let node = try TestNode(
+            [
+                "spinner.lua": luaSource("endlessLoopIsReportedAndSignalInterruptsIt/spinner.lua"),
+                "main.lua": luaSource("endlessLoopIsReportedAndSignalInterruptsIt/main.lua"),
+            ], environment: ["monitor_interval": "10"])
         let warning = try node.output.waitForLog(containing: "maybe in an endless loop")
         #expect(warning.contains("A message from [ :00000008 ] to [ :00000009 ]"))
         node.sendText(to: 8, "signal")
@@ -20,10 +21,11 @@ import Testing
         let dir = NSTemporaryDirectory() + "skyhost-logpath-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let node = try TestNode([
-            "echo.lua": MessagingTests.echo,
-            "main.lua": luaSource("logonWritesEveryReceivedMessageToTheServiceLog/main.lua"),
-        ], environment: ["logpath": dir])
+        let node = try TestNode(
+            [
+                "echo.lua": MessagingTests.echo,
+                "main.lua": luaSource("logonWritesEveryReceivedMessageToTheServiceLog/main.lua"),
+            ], environment: ["logpath": dir])
         try node.output.waitForLog(containing: "logged")
         let text = try String(contentsOfFile: dir + "/00000009.log", encoding: .utf8)
         let lines = text.split(separator: "\n")

@@ -51,10 +51,12 @@ import Testing
         files["main.lua"] = luaSource("updateModuleReloadsTheModuleInEveryService/main.lua")
         let node = try Self.run(files, expectOK: 14)
         // cdummy, datacenterd, service_mgr, main, 3 business, 2 greeters, plain: 10 services.
-        #expect(node.output.log.contains(
-            "[:00000008] REPORT OK: update_module greeting: reloaded in 5 of 10 services; 5 without a _reload_module handler"))
-        #expect(node.output.log.contains(
-            "[:00000008] REPORT OK: update_module business_logic: reloaded in 5 of 10 services; 5 without a _reload_module handler"))
+        #expect(
+            node.output.log.contains(
+                "[:00000008] REPORT OK: update_module greeting: reloaded in 5 of 10 services; 5 without a _reload_module handler"))
+        #expect(
+            node.output.log.contains(
+                "[:00000008] REPORT OK: update_module business_logic: reloaded in 5 of 10 services; 5 without a _reload_module handler"))
     }
 
     @Test func updateServiceHotfixesEveryInstanceAndMigratesTheState() throws {
@@ -83,10 +85,18 @@ import Testing
         files["main.lua"] = luaSource("aModuleWithASyntaxErrorLeavesTheOldCodeServing/main.lua")
         let node = try Self.run(files, expectOK: 6)
         let report = try #require(node.output.log.first { $0.contains("REPORT FAILED: update_module business_logic") })
-        #expect(report.contains("reloaded in 0 of 6 services; failed in 2: :0000000a :0000000b: reload failed: error loading module 'business_logic' from file"))
+        #expect(
+            report.contains(
+                "reloaded in 0 of 6 services; failed in 2: :0000000a :0000000b: reload failed: error loading module 'business_logic' from file"
+            ))
         #expect(report.contains("business_logic.lua:9: unexpected symbol near 'end'; 4 without a _reload_module handler"))
         #expect(!report.contains("\n"))
-        #expect(node.output.log.contains { $0.contains("REPORT FAILED: update_service business_service: 0 of 2 updated; :0000000a :0000000b: _hotfix failed: error loading module") })
+        #expect(
+            node.output.log.contains {
+                $0.contains(
+                    "REPORT FAILED: update_service business_service: 0 of 2 updated; :0000000a :0000000b: _hotfix failed: error loading module"
+                )
+            })
         // Each service logged the failure (HotFix.reload), and the updater logged each one.
         #expect(node.output.log.filter { $0.contains("模块重载失败: business_logic") }.count == 4)
         #expect(node.output.log.contains { $0.hasPrefix("[:00000009] 模块更新失败: business_logic :0000000a reload failed:") })
@@ -101,7 +111,9 @@ import Testing
         let node = try Self.run(files, expectOK: 5)
         let report = try #require(node.output.log.first { $0.contains("REPORT ") })
         #expect(report.hasPrefix("[:00000008] REPORT FAILED: update_service worker: 2 of 7 updated; "))
-        #expect(report.contains(":0000000b :0000000c: no answer within 0.5 s (busy or hung; it will apply the update when it reads the message)"))
+        #expect(
+            report.contains(
+                ":0000000b :0000000c: no answer within 0.5 s (busy or hung; it will apply the update when it reads the message)"))
         #expect(report.contains(":0000000d :0000000f: the call failed (no such handler, it raised, or the service exited)"))
         #expect(report.contains(":0000000e: _hotfix failed: disk full"))
     }

@@ -56,8 +56,9 @@ import Testing
         /// Copies examples/hot_update/updates/VERSION/lualib/business_logic.lua into lualib/.
         func install(_ version: String) throws {
             let source = version == "v1" ? "lualib/business_logic.lua" : "updates/\(version)/lualib/business_logic.lua"
-            try folder.write("lualib/business_logic.lua",
-                             String(contentsOfFile: packageRoot + "/examples/hot_update/" + source, encoding: .utf8))
+            try folder.write(
+                "lualib/business_logic.lua",
+                String(contentsOfFile: packageRoot + "/examples/hot_update/" + source, encoding: .utf8))
         }
 
         /// One console command's answer, ending with a newline as the console sends it.
@@ -77,15 +78,17 @@ import Testing
             run.executableURL = URL(fileURLWithPath: "/bin/bash")
             run.arguments = [packageRoot + "/scripts/" + name] + arguments
             run.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-            let out = Pipe(), err = Pipe()
+            let out = Pipe()
+            let err = Pipe()
             run.standardOutput = out
             run.standardError = err
             try run.run()
             let stdout = out.fileHandleForReading.readDataToEndOfFile()
             let stderr = err.fileHandleForReading.readDataToEndOfFile()
             run.waitUntilExit()
-            return Run(status: run.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+            return Run(
+                status: run.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderr, as: UTF8.self))
         }
 
         /// SIGKILL: nothing of the node needs to outlive the test, and a clean stop is not what
@@ -99,22 +102,26 @@ import Testing
         var run = try node.script("hotfix.sh", "node1", "module", "business_logic")
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.hasPrefix("连接到节点 node1 (端口 \(node.port))...\n更新模块: business_logic\n1\t:00000004:"))
-        #expect(run.stdout.contains("\n2\tOK: update_module business_logic: reloaded in 2 of 7 services; 5 without a _reload_module handler\nn\t2\n<CMD OK>\n更新完成\n"))
+        #expect(
+            run.stdout.contains(
+                "\n2\tOK: update_module business_logic: reloaded in 2 of 7 services; 5 without a _reload_module handler\nn\t2\n<CMD OK>\n更新完成\n"
+            ))
 
         _ = try node.console("call .business1 lua process alice")
         try node.install("v2")
         run = try node.script("hotfix.sh", "node1", "service", "business_service")
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout == """
-            连接到节点 node1 (端口 \(node.port))...
-            更新服务: business_service
-            1\t2
-            2\tOK: update_service business_service: 2 of 2 updated
-            n\t2
-            <CMD OK>
-            更新完成
+        #expect(
+            run.stdout == """
+                连接到节点 node1 (端口 \(node.port))...
+                更新服务: business_service
+                1\t2
+                2\tOK: update_service business_service: 2 of 2 updated
+                n\t2
+                <CMD OK>
+                更新完成
 
-            """)
+                """)
         #expect(try node.console("call .business1 lua process alice") == "1\tv2\n2\talice\n3\t2\n4\t1\nn\t4\n<CMD OK>\n")
 
         // A syntax error: the console answers, the report says FAILED, the script exits 1 with it.
@@ -122,18 +129,25 @@ import Testing
         run = try node.script("hotfix.sh", "node1", "module", "business_logic")
         #expect(run.status == 1)
         #expect(!run.stdout.contains("更新完成"))
-        #expect(run.stderr.hasPrefix("更新失败: update_module business_logic: reloaded in 0 of 7 services; failed in 2: :0000000b :0000000c: reload failed: error loading module 'business_logic'"))
+        #expect(
+            run.stderr.hasPrefix(
+                "更新失败: update_module business_logic: reloaded in 0 of 7 services; failed in 2: :0000000b :0000000c: reload failed: error loading module 'business_logic'"
+            ))
         #expect(run.stderr.contains("unexpected symbol near 'end'"))
         #expect(try node.console("call .business2 lua process bob").hasPrefix("1\tv2\n2\tbob\n3\t1\n"))
 
         run = try node.script("hotfix.sh", "node1", "service", "business_service")
-        #expect(run.status == 1 && run.stderr.hasPrefix("更新失败: update_service business_service: 0 of 2 updated; :0000000b :0000000c: _hotfix failed:"))
+        #expect(
+            run.status == 1
+                && run.stderr.hasPrefix("更新失败: update_service business_service: 0 of 2 updated; :0000000b :0000000c: _hotfix failed:"))
         try node.install("v2")
 
         // Scripts run inside the updater, relative to the node's folder.
         run = try node.script("hotfix.sh", "node1", "script", "scripts/report.lua")
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("执行脚本: scripts/report.lua\n1\ttrue\n2\t.business1 v2 probe=1, .business2 v2 probe=1\nn\t2\n<CMD OK>\n更新完成\n"))
+        #expect(
+            run.stdout.contains(
+                "执行脚本: scripts/report.lua\n1\ttrue\n2\t.business1 v2 probe=1, .business2 v2 probe=1\nn\t2\n<CMD OK>\n更新完成\n"))
         run = try node.script("hotfix.sh", "node1", "script", "scripts/nope.lua")
         #expect(run.status == 1 && run.stderr == "更新失败: 无法打开脚本文件: scripts/nope.lua\n", "\(run.stderr)")
 
@@ -182,15 +196,18 @@ import Testing
         #expect(run.status == 0, "the update itself succeeds: \(run.stdout)\(run.stderr)")
 
         // 3. 验证: every request now fails.
-        #expect(try node.console("call .business1 lua process alice") ==
-            "call :0000000b failed (the service raised an error, or it exited)\n<CMD Error>\n")
+        #expect(
+            try node.console("call .business1 lua process alice")
+                == "call :0000000b failed (the service raised an error, or it exited)\n<CMD Error>\n")
         try node.waitForOutput("attempt to index a nil value (global 'counter')")
 
         // 4. 回滚.
         run = try node.script("rollback.sh", "node1")
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.hasPrefix("回滚节点 node1 到 \(backup)\n"))
-        #expect(run.stdout.contains("已删除 (added by the update): lualib/added_by_update.lua\n已恢复: lualib/business_logic.lua\n--- 重新加载: module business_logic\n"))
+        #expect(
+            run.stdout.contains(
+                "已删除 (added by the update): lualib/added_by_update.lua\n已恢复: lualib/business_logic.lua\n--- 重新加载: module business_logic\n"))
         #expect(run.stdout.contains("2\tOK: update_module business_logic: reloaded in 2 of 7 services"))
         #expect(run.stdout.hasSuffix("回滚完成: node1 runs the code of \(backup)\n"))
         #expect(!FileManager.default.fileExists(atPath: node.folder.path + "/lualib/added_by_update.lua"))

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Skyhost
 import Testing
+
+@testable import Skyhost
 
 /// skynet.lua holds only the core every service runs; the rest of the API (lualib/skynet/lazy.lua,
 /// lazy_rare.lua) and the debug protocol (skynet/debug.lua) load on first use. These tests observe
@@ -15,25 +16,28 @@ import Testing
         let idle = try node.output.waitForLog(containing: "] idle ")
         #expect(idle.hasPrefix("[:00000009] idle true true true true "), "\(idle)")
         let probe = try node.output.waitForLog(containing: "probe ")
-        #expect(probe == "[:00000008] probe true true true | proto table | session_id_coroutine table"
-            + " | session_coroutine_id table | watching_session table | sleep_session table"
-            + " | unresponse table | fork_queue table | P nil table")
+        #expect(
+            probe == "[:00000008] probe true true true | proto table | session_id_coroutine table"
+                + " | session_coroutine_id table | watching_session table | sleep_session table"
+                + " | unresponse table | fork_queue table | P nil table")
         try node.output.waitForLog(containing: "task table nil")
         try node.output.waitForLog(containing: "missing true true")
     }
 
     @Test func everyPartWorksWhenFirstUsedFromAMainChunkOrAHandler() throws {
-        let node = try TestNode([
-            "worker.lua": luaSource("everyPartWorksWhenFirstUsedFromAMainChunkOrAHandler/worker.lua"),
-            "main.lua": luaSource("everyPartWorksWhenFirstUsedFromAMainChunkOrAHandler/main.lua"),
-        ], threads: 2)
+        let node = try TestNode(
+            [
+                "worker.lua": luaSource("everyPartWorksWhenFirstUsedFromAMainChunkOrAHandler/worker.lua"),
+                "main.lua": luaSource("everyPartWorksWhenFirstUsedFromAMainChunkOrAHandler/main.lua"),
+            ], threads: 2)
         try node.output.waitForLog(containing: "[:00000008] hello 2 :00000009")
         try node.output.waitForLog(containing: "[:00000008] kill true true 0")
         let exit = try node.output.waitForLog(containing: "[:00000008] exit ")
         #expect(exit.hasPrefix("[:00000008] exit false ") && exit.hasSuffix("call failed"), "\(exit)")
         let gone = try node.output.waitForLog(containing: "[:00000008] gone ")
         // (Gone, or still going when asked: the call is refused or fails, never answered.)
-        #expect(gone.hasPrefix("[:00000008] gone false ")
+        #expect(
+            gone.hasPrefix("[:00000008] gone false ")
                 && (gone.hasSuffix(": call to invalid address :00000009") || gone.hasSuffix("call failed")), "\(gone)")
         #expect(!node.output.log.contains { $0.contains("killed fork ran") || $0.contains("queued before exit ran") })
     }

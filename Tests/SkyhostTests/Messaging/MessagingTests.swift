@@ -40,7 +40,7 @@ import Testing
 
     @Test func sendToUnknownAddressReturnsNilAndCallRaises() throws {
         let node = try TestNode([
-            "main.lua": luaSource("sendToUnknownAddressReturnsNilAndCallRaises/main.lua"),
+            "main.lua": luaSource("sendToUnknownAddressReturnsNilAndCallRaises/main.lua")
         ])
         let call = try node.output.waitForLog(containing: "call false")
         #expect(call.contains("invalid address"))

@@ -30,8 +30,9 @@ final class MariaDB: @unchecked Sendable {
         atexit {
             // The one mariadbd this run started, by the pid the script recorded.
             guard let dir = exitDirectory,
-                  let text = try? String(contentsOfFile: dir + "/mysqld.pid", encoding: .utf8),
-                  let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return }
+                let text = try? String(contentsOfFile: dir + "/mysqld.pid", encoding: .utf8),
+                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
+            else { return }
             kill(pid, SIGTERM)
         }
     }
@@ -117,8 +118,10 @@ nonisolated(unsafe) private var exitDirectory: String?
 
     /// Runs a node whose main logs "DONE" at the end; fails the test on any "FAIL" line.
     @discardableResult
-    static func run(_ files: [String: String], environment: [String: String], threads: Int = 2,
-                    expectOK: Int, timeout: Double = 30) throws -> TestNode {
+    static func run(
+        _ files: [String: String], environment: [String: String], threads: Int = 2,
+        expectOK: Int, timeout: Double = 30
+    ) throws -> TestNode {
         var files = files
         files["checks.lua"] = checks
         let node = try TestNode(files, threads: threads, environment: environment)
@@ -146,7 +149,8 @@ nonisolated(unsafe) private var exitDirectory: String?
 
     static func createUsers(_ db: MariaDB, _ database: String) throws {
         let values = recharges.enumerated().map { i, r in "(\(i + 1), 'user\(i + 1)', \(r.map(String.init) ?? "NULL"))" }
-        try db.sql("""
+        try db.sql(
+            """
             CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(32) NOT NULL, total_recharge INT NULL);
             INSERT INTO users (id, name, total_recharge) VALUES \(values.joined(separator: ", "));
             """, database: database)
@@ -163,7 +167,8 @@ nonisolated(unsafe) private var exitDirectory: String?
             #expect(row[2] == String(vipLevel(recharge)), "row \(row): total_recharge \(String(describing: recharge))")
             #expect(row[3] == "1", "row \(row) has no last_login")
         }
-        let columns = try db.sql("""
+        let columns = try db.sql(
+            """
             SELECT column_name, data_type, column_default FROM information_schema.columns
             WHERE table_schema = '\(database)' AND table_name = 'users' AND column_name IN ('vip_level', 'last_login')
             ORDER BY column_name
@@ -182,7 +187,8 @@ nonisolated(unsafe) private var exitDirectory: String?
         let db = try MariaDB.server()
         let database = try db.database()
         defer { _ = try? db.sql("DROP DATABASE \(database)") }
-        try db.sql("""
+        try db.sql(
+            """
             CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(32), qty SMALLINT, big BIGINT,
                 ubig BIGINT UNSIGNED, price DECIMAL(10,2), whole DECIMAL(20,0), ratio DOUBLE, flags BIT(8),
                 born DATE, note TEXT, data BLOB);
@@ -208,14 +214,19 @@ nonisolated(unsafe) private var exitDirectory: String?
         try Self.createUsers(db, database)
         let script = try Self.repoFile("scripts/migrate_user_v2.lua")
         let main = luaSource("migrationRunsAsAServiceOnceAndIsRecorded/main.lua")
-        let node = try Self.run(["main.lua": main, "migrate_user_v2.lua": script],
-                                environment: db.settings(database, socket: false), expectOK: 3)
+        let node = try Self.run(
+            ["main.lua": main, "migrate_user_v2.lua": script],
+            environment: db.settings(database, socket: false), expectOK: 3)
         #expect(node.output.log.contains { $0.hasSuffix("] 用户数据迁移完成") })
         #expect(node.output.log.filter { $0.hasSuffix("] 用户数据迁移完成") }.count == 1)
-        #expect(node.output.log.contains { $0.contains("migration migrate_user_v2 was already applied at") && $0.contains("it is not run again") },
-                "\(node.output.log.joined(separator: "\n"))")
+        #expect(
+            node.output.log.contains {
+                $0.contains("migration migrate_user_v2 was already applied at") && $0.contains("it is not run again")
+            },
+            "\(node.output.log.joined(separator: "\n"))")
         try Self.expectMigrated(db, database)
-        let record = try db.sql("SELECT name, checksum, status, statements, applied_at IS NOT NULL, runner FROM skyhost_migrations", database: database)
+        let record = try db.sql(
+            "SELECT name, checksum, status, statements, applied_at IS NOT NULL, runner FROM skyhost_migrations", database: database)
         #expect(record.count == 1, "\(record)")
         if let r = record.first {
             #expect(r[0] == "migrate_user_v2")
@@ -241,12 +252,16 @@ nonisolated(unsafe) private var exitDirectory: String?
             "scripts/plain_script.lua": "return 'not a migration'",
         ]
         let node = try Self.run(files, environment: db.settings(database), expectOK: 10)
-        #expect(node.output.stdout.contains("CAUGHT\tnil\tmigration migrate_caught already failed at statement 1; statement not run"),
-                "\(node.output.stdout)")
+        #expect(
+            node.output.stdout.contains("CAUGHT\tnil\tmigration migrate_caught already failed at statement 1; statement not run"),
+            "\(node.output.stdout)")
         try Self.expectMigrated(db, database)
         let rows = try db.sql("SELECT name, status, statements FROM skyhost_migrations ORDER BY name", database: database)
-        #expect(rows == [["migrate_broken", "applied", "3"], ["migrate_caught", "failed", "0"],
-                         ["migrate_user_v2", "applied", "2"]], "\(rows)")
+        #expect(
+            rows == [
+                ["migrate_broken", "applied", "3"], ["migrate_caught", "failed", "0"],
+                ["migrate_user_v2", "applied", "2"],
+            ], "\(rows)")
     }
 
     /// `scripts/hotfix.sh NODE script scripts/migrate_user_v2.lua` against a running skyhost node
@@ -257,7 +272,7 @@ nonisolated(unsafe) private var exitDirectory: String?
         defer { _ = try? db.sql("DROP DATABASE \(database)") }
         try Self.createUsers(db, database)
         let folder = try ServiceFolder([
-            "main.lua": luaSource("hotfixScriptAppliesTheMigration/main.lua"),
+            "main.lua": luaSource("hotfixScriptAppliesTheMigration/main.lua")
         ])
         try folder.write("scripts/migrate_user_v2.lua", try Self.repoFile("scripts/migrate_user_v2.lua"))
         func config(_ port: String) -> String {
@@ -276,16 +291,18 @@ nonisolated(unsafe) private var exitDirectory: String?
         _ = try node.waitFor("READY", timeout: 20) { $0.hasSuffix("] READY") }
         try folder.write("config.test", config(port))
 
-        let first = try MariaDB.shell(["bash", packageRoot + "/scripts/hotfix.sh", "test", "script", "scripts/migrate_user_v2.lua"],
-                                      in: folder.path)
+        let first = try MariaDB.shell(
+            ["bash", packageRoot + "/scripts/hotfix.sh", "test", "script", "scripts/migrate_user_v2.lua"],
+            in: folder.path)
         #expect(first.status == 0 && first.output.contains("更新完成"), "\(first.output)\n\(node.lines.joined(separator: "\n"))")
         try Self.expectMigrated(db, database)
 
         // Again: nothing is applied twice (updater.run_script goes through lualib/migration.lua,
         // which recognises the run and skips it; without it the ALTER would fail).
         try db.sql("UPDATE users SET vip_level = 42 WHERE id = 11", database: database)
-        let second = try MariaDB.shell(["bash", packageRoot + "/scripts/hotfix.sh", "test", "script", "scripts/migrate_user_v2.lua"],
-                                       in: folder.path)
+        let second = try MariaDB.shell(
+            ["bash", packageRoot + "/scripts/hotfix.sh", "test", "script", "scripts/migrate_user_v2.lua"],
+            in: folder.path)
         #expect(second.status == 0 && second.output.contains("already applied"), "\(second.output)")
         let record = try db.sql("SELECT status, statements, runner FROM skyhost_migrations", database: database)
         #expect(record == [["applied", "2", "script scripts/migrate_user_v2.lua"]], "\(record)")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Skyhost
 import Testing
+
+@testable import Skyhost
 
 /// Node-level behaviour: several nodes in a process, the log file, shutdown.
 @Suite struct NodeTests {
@@ -45,9 +46,10 @@ import Testing
         weak var weakNode: Node?
         do {
             // Six services that keep sending themselves messages: some are always waiting to run.
-            let (node, port) = try ConsoleTests.consoleNode([
-                "busy.lua": luaSource("aNodeThatWasShutDownIsFreed/busy.lua"),
-            ], services: Array(repeating: "busy", count: 6))
+            let (node, port) = try ConsoleTests.consoleNode(
+                [
+                    "busy.lua": luaSource("aNodeThatWasShutDownIsFreed/busy.lua")
+                ], services: Array(repeating: "busy", count: 6))
             weakNode = node.node
             #expect(try await node.node.call(":0000000a", "foo") == ["foo"])  // the Swift API's endpoint
             _ = try node.node.register(name: ".swift_echo") { $0.arguments }  // a service in Swift
@@ -76,11 +78,12 @@ import Testing
     @Test func aBusyPairOfServicesDoesNotStarveTheOthers() throws {
         // One worker; main and pong call each other as fast as they can for a second while a
         // third service ticks every 5 cs: the ticks must keep coming.
-        let node = try TestNode([
-            "pong.lua": luaSource("aBusyPairOfServicesDoesNotStarveTheOthers/pong.lua"),
-            "ticker.lua": luaSource("aBusyPairOfServicesDoesNotStarveTheOthers/ticker.lua"),
-            "main.lua": luaSource("aBusyPairOfServicesDoesNotStarveTheOthers/main.lua"),
-        ], threads: 1)
+        let node = try TestNode(
+            [
+                "pong.lua": luaSource("aBusyPairOfServicesDoesNotStarveTheOthers/pong.lua"),
+                "ticker.lua": luaSource("aBusyPairOfServicesDoesNotStarveTheOthers/ticker.lua"),
+                "main.lua": luaSource("aBusyPairOfServicesDoesNotStarveTheOthers/main.lua"),
+            ], threads: 1)
         let line = try node.output.waitForLog(containing: "ticks during the ping loop")
         #expect(line.contains("loop true"), "\(line)")
     }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct PackTests {
     @Test func packMatchesSkynetsBytes() throws {
         let node = try TestNode([
-            "main.lua": luaSource("packMatchesSkynetsBytes/main.lua"),
+            "main.lua": luaSource("packMatchesSkynetsBytes/main.lua")
         ])
         try node.output.waitForLog(containing: "vectors done")
         let expected = [
@@ -22,7 +22,7 @@ import Testing
 
     @Test func roundTripsEveryKindOfValueAndRefusesWhatCannotCross() throws {
         let node = try TestNode([
-            "main.lua": luaSource("roundTripsEveryKindOfValueAndRefusesWhatCannotCross/main.lua"),
+            "main.lua": luaSource("roundTripsEveryKindOfValueAndRefusesWhatCannotCross/main.lua")
         ])
         try node.output.waitForLog(containing: "pack/unpack pointer 1 two")
         #expect(node.output.log.contains("[:00000008] roundtrip nil true true 70000 100 150.0 big 2"))
@@ -32,7 +32,7 @@ import Testing
 
     @Test func malformedBuffersRaiseAndTheServiceKeepsServing() throws {
         let node = try TestNode([
-            "main.lua": luaSource("malformedBuffersRaiseAndTheServiceKeepsServing/main.lua"),
+            "main.lua": luaSource("malformedBuffersRaiseAndTheServiceKeepsServing/main.lua")
         ])
         try node.output.waitForLog(containing: "garbage survived 20000")
         #expect(node.output.log.contains("[:00000008] malformed 7 7"))

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
-@testable import Skyhost
 import Testing
+
+@testable import Skyhost
 
 /// Bad input never crashes (issue 9): `skynet.unpack` (the C decoder, inside Lua services of a
 /// real node) on a million random and mutated buffers, and `SkynetPack.unpack` (the Swift decoder
@@ -17,38 +18,39 @@ import Testing
     static let fuzzer = luaSource("fuzzer.lua")
 
     @Test func luaUnpackSurvivesAMillionBadBuffers() throws {
-        let perService = 250_000, services = 4
+        let perService = 250_000
+        let services = 4
         let node = try TestNode([
             "pack_fuzzer.lua": Self.fuzzer,
             "main.lua": """
-                local skynet = require "skynet"
-                skynet.start(function()
-                    skynet.fork(function()
-                        local fuzzers = {}
-                        for i = 1, \(services) do fuzzers[i] = skynet.newservice("pack_fuzzer") end
-                        local left, me = #fuzzers, coroutine.running()
-                        local total = { buffers = 0, errors = 0, decoded = 0, mismatched = 0 }
-                        for i, f in ipairs(fuzzers) do
-                            skynet.fork(function()
-                                local r = skynet.call(f, "lua", "run", 1000 + i, \(perService))
-                                for k in pairs(total) do total[k] = total[k] + r[k] end
-                                for _, u in ipairs(r.unexpected) do skynet.error("FUZZ unexpected", u) end
-                                skynet.error("FUZZ kinds", r.kinds)
-                                left = left - 1
-                                if left == 0 then skynet.wakeup(me) end
-                            end)
-                        end
-                        skynet.wait(me)
-                        -- The fuzzers still serve.
-                        local alive = 0
-                        for _, f in ipairs(fuzzers) do
-                            if skynet.call(f, "lua", "ping") == "fuzzer ping" then alive = alive + 1 end
-                        end
-                        skynet.error(string.format("FUZZ buffers=%d errors=%d decoded=%d mismatched=%d alive=%d",
-                            total.buffers, total.errors, total.decoded, total.mismatched, alive))
-                    end)
+            local skynet = require "skynet"
+            skynet.start(function()
+                skynet.fork(function()
+                    local fuzzers = {}
+                    for i = 1, \(services) do fuzzers[i] = skynet.newservice("pack_fuzzer") end
+                    local left, me = #fuzzers, coroutine.running()
+                    local total = { buffers = 0, errors = 0, decoded = 0, mismatched = 0 }
+                    for i, f in ipairs(fuzzers) do
+                        skynet.fork(function()
+                            local r = skynet.call(f, "lua", "run", 1000 + i, \(perService))
+                            for k in pairs(total) do total[k] = total[k] + r[k] end
+                            for _, u in ipairs(r.unexpected) do skynet.error("FUZZ unexpected", u) end
+                            skynet.error("FUZZ kinds", r.kinds)
+                            left = left - 1
+                            if left == 0 then skynet.wakeup(me) end
+                        end)
+                    end
+                    skynet.wait(me)
+                    -- The fuzzers still serve.
+                    local alive = 0
+                    for _, f in ipairs(fuzzers) do
+                        if skynet.call(f, "lua", "ping") == "fuzzer ping" then alive = alive + 1 end
+                    end
+                    skynet.error(string.format("FUZZ buffers=%d errors=%d decoded=%d mismatched=%d alive=%d",
+                        total.buffers, total.errors, total.decoded, total.mismatched, alive))
                 end)
-                """,
+            end)
+            """,
         ])
         let line = try node.output.waitForLog(timeout: 300, "the fuzz figures") {
             $0.contains("] FUZZ buffers=") || ($0.hasPrefix("[:00000008]") && $0.contains(" error : "))
@@ -75,8 +77,9 @@ import Testing
                 #expect(n > perService / Self.kinds.count / 2, "\(kind) in \(line)")
             }
         }
-        print("PackFuzzTests: skynet.unpack on \(f["buffers"] ?? 0) buffers: \(f["errors"] ?? 0) errors, "
-              + "\(f["decoded"] ?? 0) decoded (and re-packed to the same values)")
+        print(
+            "PackFuzzTests: skynet.unpack on \(f["buffers"] ?? 0) buffers: \(f["errors"] ?? 0) errors, "
+                + "\(f["decoded"] ?? 0) decoded (and re-packed to the same values)")
     }
 
     // MARK: - The Swift decoder
@@ -89,8 +92,10 @@ import Testing
         let lists: [[LuaValue]] = [
             [.nil], [true, false], [0, 1, 255, 256, 65535, 65536, -1],
             [.integer(1 << 31), .integer(.min), .integer(.max), 1.5, .number(-0.0), .number(.infinity)],
-            ["", "abc", .string(String(repeating: "s", count: 31)), .string(String(repeating: "m", count: 32)),
-             .string(String(repeating: "l", count: 300))],
+            [
+                "", "abc", .string(String(repeating: "s", count: 31)), .string(String(repeating: "m", count: 32)),
+                .string(String(repeating: "l", count: 300)),
+            ],
             [[1, 2, 3], ["a": 1], [[:]]], [big],
             [[1: 1, 2: "two", 3: [3], "k": "v", 2.5: true, -7: ["x": ["y": "z"]]]],
             [nested], ["hello", 42, ["list": big, "name": "storm"], .nil, false],
@@ -188,12 +193,14 @@ import Testing
             results.withLock { $0.append(f) }
         }
         let all = results.withLock { $0 }
-        let errors = all.reduce(0) { $0 + $1.errors }, decoded = all.reduce(0) { $0 + $1.decoded }
+        let errors = all.reduce(0) { $0 + $1.errors }
+        let decoded = all.reduce(0) { $0 + $1.decoded }
         let other = all.flatMap(\.other)
         #expect(other.isEmpty, "\(other.joined(separator: "\n"))")
         #expect(errors + decoded == count)
         #expect(errors > count / 10 && decoded > count / 10, "errors \(errors), decoded \(decoded)")
         #expect(all.allSatisfy { $0.mismatched == 0 })
-        print("PackFuzzTests: SkynetPack.unpack on \(count) buffers: \(errors) errors, \(decoded) decoded (and re-packed to the same values)")
+        print(
+            "PackFuzzTests: SkynetPack.unpack on \(count) buffers: \(errors) errors, \(decoded) decoded (and re-packed to the same values)")
     }
 }

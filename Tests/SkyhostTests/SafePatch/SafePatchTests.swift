@@ -18,8 +18,10 @@ import Testing
 
     static let renameHotfix = luaSource("renameHotfix.lua")
 
-    static func node(_ files: [String: String] = [:], services: [String] = ["agent", "agent", "agent odd"],
-                     environment: [String: String] = [:]) throws -> (TestNode, UInt16) {
+    static func node(
+        _ files: [String: String] = [:], services: [String] = ["agent", "agent", "agent odd"],
+        environment: [String: String] = [:]
+    ) throws -> (TestNode, UInt16) {
         var all = files
         all["agent.lua"] = agent
         all["fail.lua"] = failingHotfix
@@ -52,7 +54,7 @@ import Testing
 
     @Test func deferredEffectsRunOnlyWhenTheHotfixSucceedsAndCompensationsWhenItFails() throws {
         let (node, port) = try Self.node([
-            "effects.lua": luaSource("deferredEffectsRunOnlyWhenTheHotfixSucceedsAndCompensationsWhenItFails/effects.lua"),
+            "effects.lua": luaSource("deferredEffectsRunOnlyWhenTheHotfixSucceedsAndCompensationsWhenItFails/effects.lua")
         ])
         let console = try ConsoleSession(port: port)
         #expect(try console.run("inject :0a \(node.folder.path)/effects.lua fail").hasSuffix("<CMD Error>"))
@@ -72,7 +74,7 @@ import Testing
 
     @Test func rollbackRestoresFunctionsAndKeepsTheDataHandlersChanged() throws {
         let (node, port) = try Self.node([
-            "counting.lua": luaSource("rollbackRestoresFunctionsAndKeepsTheDataHandlersChanged/counting.lua"),
+            "counting.lua": luaSource("rollbackRestoresFunctionsAndKeepsTheDataHandlersChanged/counting.lua")
         ])
         let console = try ConsoleSession(port: port)
         #expect(try console.run("inject :0a \(node.folder.path)/rename.lua") == "<CMD OK>")
@@ -86,11 +88,12 @@ import Testing
         #expect(patches[1].hasPrefix("#2 inject \(node.folder.path)/counting.lua sha1:"))
         #expect(patches[1].hasSuffix("by anonymous: 1 field"))
         // Undo both, last first: the old functions, the counter where the patched handler left it.
-        #expect(try console.run("rollback :0a 2") == """
-            rolled back #2 inject \(node.folder.path)/counting.lua: 1 restored
-            rolled back #1 inject \(node.folder.path)/rename.lua: 1 restored
-            <CMD OK>
-            """)
+        #expect(
+            try console.run("rollback :0a 2") == """
+                rolled back #2 inject \(node.folder.path)/counting.lua: 1 restored
+                rolled back #1 inject \(node.folder.path)/rename.lua: 1 restored
+                <CMD OK>
+                """)
         #expect(try console.run("call :0a lua hit") == "1\t21\nn\t1\n<CMD OK>")
         #expect(try console.run("call :0a lua greet me") == "1\thello me\nn\t1\n<CMD OK>")
         #expect(try console.run("rollback :0a") == "only 0 patches to roll back\n<CMD Error>")
@@ -107,19 +110,21 @@ import Testing
         // A handler (`tune`, installed by a second patch) changes limit after the first patch.
         #expect(try console.run("inject :0a \(node.folder.path)/later.lua") == "<CMD OK>")
         #expect(try console.run("call :0a lua tune 9") == "1\t9\nn\t1\n<CMD OK>")
-        #expect(try console.run("rollback :0a 2") == """
-            rolled back #2 inject \(node.folder.path)/later.lua: 1 restored
-            rolled back #1 inject \(node.folder.path)/limit.lua: 1 restored, 1 kept (changed since the patch)
-            <CMD OK>
-            """)
+        #expect(
+            try console.run("rollback :0a 2") == """
+                rolled back #2 inject \(node.folder.path)/later.lua: 1 restored
+                rolled back #1 inject \(node.folder.path)/limit.lua: 1 restored, 1 kept (changed since the patch)
+                <CMD OK>
+                """)
         let dump = try console.run("call :0a lua dump")
         #expect(dump.contains("greeting=hello,limit=9|hello x"), "\(dump)")
     }
 
     @Test func broadcastWithOneFailingServiceRollsTheOthersBack() throws {
-        let (node, port) = try Self.node([
-            "even.lua": "_P.lua.handles.greet = function() return 'even' end if _P.lua.config.odd then error('odd one out') end",
-        ], services: ["agent", "agent", "agent odd", "updater"])
+        let (node, port) = try Self.node(
+            [
+                "even.lua": "_P.lua.handles.greet = function() return 'even' end if _P.lua.config.odd then error('odd one out') end"
+            ], services: ["agent", "agent", "agent odd", "updater"])
         let console = try ConsoleSession(port: port)
         let path = node.folder.path + "/even.lua"
         let answer = try console.run("injectall agent \(path) rollback")
@@ -127,7 +132,10 @@ import Testing
         #expect(lines[0].hasPrefix("broadcast b1:00000009: \(path) into 3 services started from agent: 2 applied, 1 failed"), "\(answer)")
         #expect(lines.contains(":0000000a ok: patch #1 (1 field)"))
         #expect(lines.contains(":0000000b ok: patch #1 (1 field)"))
-        #expect(lines.contains { $0.hasPrefix(":0000000c FAILED:") && $0.contains("odd one out") && $0.contains("nothing was applied: 1 change undone") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix(":0000000c FAILED:") && $0.contains("odd one out") && $0.contains("nothing was applied: 1 change undone")
+            })
         #expect(lines.contains(":0000000a rolled back #1 inject \(path): 1 restored"))
         #expect(lines.contains(":0000000b rolled back #1 inject \(path): 1 restored"))
         #expect(lines.last == "<CMD Error>")
@@ -139,11 +147,12 @@ import Testing
         #expect(second.hasPrefix("broadcast b2:00000009:"))
         #expect(try console.run("call :0b lua greet me") == "1\teven\nn\t1\n<CMD OK>")
         #expect(try console.run("patches :0b").contains("(broadcast b2:00000009)"))
-        #expect(try console.run("rollbackall b2:00000009") == """
-            :0000000a rolled back #2 inject \(path): 1 restored
-            :0000000b rolled back #2 inject \(path): 1 restored
-            <CMD OK>
-            """)
+        #expect(
+            try console.run("rollbackall b2:00000009") == """
+                :0000000a rolled back #2 inject \(path): 1 restored
+                :0000000b rolled back #2 inject \(path): 1 restored
+                <CMD OK>
+                """)
         #expect(try console.run("call :0b lua greet me") == "1\thello me\nn\t1\n<CMD OK>")
         #expect(try console.run("rollbackall b2:00000009") == "no running service has a patch of broadcast b2:00000009\n<CMD Error>")
         #expect(try console.run("injectall nosuch \(path)") == "no running service was started from nosuch\n<CMD Error>")
@@ -159,17 +168,19 @@ import Testing
             "broken.lua": "_P.lua.handles.greet = = 1",
         ])
         let console = try ConsoleSession(port: port)
-        #expect(try console.run("check :0a \(node.folder.path)/probe.lua") == """
-            compiles
-            uses _P.lua.handles, _U.proto, _P.lua.nosuch, _P.lua.config, _P.client, _U.missing_table
-            line 4: _P.lua.nosuch is not in the target
-            line 6: _P.client is not in the target
-            line 7: _U.missing_table is not in the target
-            1 use of _U / _P not checked (not a plain field access)
-            <CMD Error>
-            """)
-        #expect(try console.run("check :0a \(node.folder.path)/broken.lua")
-            == "syntax error: \(ConsoleTests.chunkId(node.folder.path + "/broken.lua")):1: unexpected symbol near '='\n<CMD Error>")
+        #expect(
+            try console.run("check :0a \(node.folder.path)/probe.lua") == """
+                compiles
+                uses _P.lua.handles, _U.proto, _P.lua.nosuch, _P.lua.config, _P.client, _U.missing_table
+                line 4: _P.lua.nosuch is not in the target
+                line 6: _P.client is not in the target
+                line 7: _U.missing_table is not in the target
+                1 use of _U / _P not checked (not a plain field access)
+                <CMD Error>
+                """)
+        #expect(
+            try console.run("check :0a \(node.folder.path)/broken.lua")
+                == "syntax error: \(ConsoleTests.chunkId(node.folder.path + "/broken.lua")):1: unexpected symbol near '='\n<CMD Error>")
         #expect(try console.run("check :0a \(node.folder.path)/rename.lua") == "compiles\nuses _P.lua.handles\n<CMD OK>")
         #expect(try console.run("call :0a lua greet me") == "1\thello me\nn\t1\n<CMD OK>")
         #expect(!node.output.stdout.contains("probe ran"))
@@ -178,10 +189,11 @@ import Testing
 
     @Test func versionsShowWhichServiceRunsWhichModuleFileAndRollbackGoesBack() throws {
         let module = "return { text = 'one' }\n"
-        let (node, port) = try Self.node([
-            "shared.lua": module,
-            "user.lua": luaSource("versionsShowWhichServiceRunsWhichModuleFileAndRollbackGoesBack/user.lua"),
-        ], services: ["user", "user", "updater"])
+        let (node, port) = try Self.node(
+            [
+                "shared.lua": module,
+                "user.lua": luaSource("versionsShowWhichServiceRunsWhichModuleFileAndRollbackGoesBack/user.lua"),
+            ], services: ["user", "user", "updater"])
         let console = try ConsoleSession(port: port)
         let one = try Self.sha1(module)
         #expect(try console.run("versions shared") == "shared sha1:\(one.prefix(12)) 2 services: :0000000a :0000000b\n<CMD OK>")
@@ -206,9 +218,10 @@ import Testing
     /// stamp, or from a state prepared ahead): every service still knows which version it runs.
     @Test func versionsAreKnownForModulesLoadedWithoutReadingTheFile() throws {
         let count = 40
-        let (node, port) = try Self.node([
-            "settled_user.lua": luaSource("versionsAreKnownForModulesLoadedWithoutReadingTheFile/settled_user.lua"),
-        ], services: Array(repeating: "settled_user", count: count))
+        let (node, port) = try Self.node(
+            [
+                "settled_user.lua": luaSource("versionsAreKnownForModulesLoadedWithoutReadingTheFile/settled_user.lua")
+            ], services: Array(repeating: "settled_user", count: count))
         let file = packageRoot + "/lualib/update_auth.lua"
         let version = try Self.sha1(try String(contentsOfFile: file, encoding: .utf8))
         let console = try ConsoleSession(port: port)
@@ -223,9 +236,10 @@ import Testing
 
     @Test func patchesRecordTheTokensOperator() throws {
         let key = "test-key-" + UUID().uuidString
-        let (node, port) = try Self.node([
-            "tokens.lua": luaSource("patchesRecordTheTokensOperator/tokens.lua"),
-        ], services: ["agent", "tokens"], environment: ["update_key": key])
+        let (node, port) = try Self.node(
+            [
+                "tokens.lua": luaSource("patchesRecordTheTokensOperator/tokens.lua")
+            ], services: ["agent", "tokens"], environment: ["update_key": key])
         let token = String(try node.output.waitForPrint { $0.hasPrefix("TOKEN ") }.dropFirst(6))
         let console = try ConsoleSession(port: port)
         let path = node.folder.path + "/rename.lua"
@@ -271,7 +285,8 @@ import Testing
 
     /// The SHA-1 of `text` as `sha1sum` prints it (the tool an operator checks a version with).
     static func sha1(_ text: String) throws -> String {
-        let pipe = Pipe(), input = Pipe()
+        let pipe = Pipe()
+        let input = Pipe()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha1sum")
         process.standardInput = input

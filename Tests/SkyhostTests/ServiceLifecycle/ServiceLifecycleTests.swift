@@ -11,7 +11,10 @@ import Testing
         ])
         try node.output.waitForLog(containing: "] self ")
         let list = try node.output.waitForLog(containing: "] list ")
-        #expect(list.hasSuffix("list :00000004=snlua cdummy;:00000006=snlua datacenterd;:00000007=snlua service_mgr;:00000008=snlua main;:00000009=snlua serviceA x 42"))
+        #expect(
+            list.hasSuffix(
+                "list :00000004=snlua cdummy;:00000006=snlua datacenterd;:00000007=snlua service_mgr;:00000008=snlua main;:00000009=snlua serviceA x 42"
+            ))
         #expect(node.output.log.contains("[:00000008] serviceA is :00000009"))
         #expect(node.output.log.contains("[:00000008] self :00000008 3"))
         #expect(node.output.log.contains("[:00000009] LAUNCH snlua serviceA x 42"))
@@ -59,9 +62,10 @@ import Testing
     @Test func missingStartServiceStopsTheNodeWithAFailureStatus() throws {
         let folder = try ServiceFolder(["other.lua": "return"])
         let output = CapturedOutput()
-        let node = Node(configuration: NodeConfiguration(environment: [
-            "start": "nothere", "luaservice": folder.path + "/?.lua",
-        ]), output: output.nodeOutput)
+        let node = Node(
+            configuration: NodeConfiguration(environment: [
+                "start": "nothere", "luaservice": folder.path + "/?.lua",
+            ]), output: output.nodeOutput)
         #expect(throws: SkyhostError.self) { try node.start() }
         #expect(node.wait() != 0)
         #expect(output.log.contains { $0.contains("nothere") })

@@ -38,15 +38,20 @@ import Testing
     }
 
     @Test func everyMessageIsAnsweredOnceAndWholeWhilePatchesLand() throws {
-        let messages = 1_000_000, quiet = 250_000, injects = 1000, reloads = 100
-        let node = try TestNode([
-            "main.lua": Self.main,
-            "storm_worker.lua": Self.worker,
-            "storm_client.lua": Self.client,
-        ], environment: [
-            "storm_messages": String(messages), "storm_quiet": String(quiet),
-            "storm_injects": String(injects), "storm_reloads": String(reloads),
-        ])
+        let messages = 1_000_000
+        let quiet = 250_000
+        let injects = 1000
+        let reloads = 100
+        let node = try TestNode(
+            [
+                "main.lua": Self.main,
+                "storm_worker.lua": Self.worker,
+                "storm_client.lua": Self.client,
+            ],
+            environment: [
+                "storm_messages": String(messages), "storm_quiet": String(quiet),
+                "storm_injects": String(injects), "storm_reloads": String(reloads),
+            ])
         // The end, or the controller failing (it would never get there).
         let end = try node.output.waitForLog(timeout: 300, "STORM DONE") {
             $0.contains("] STORM DONE") || ($0.hasPrefix("[:00000008]") && $0.contains(" error : "))
@@ -79,19 +84,22 @@ import Testing
         let lastOp = Int(f["last_op_at"] ?? "") ?? Int.max
         #expect(lastOp < messages, "the last patch landed after the load ended")
         // The answers show the versions changing under load: most versions served some message.
-        let seenInjects = Int(f["seen_injects"] ?? "") ?? 0, seenModules = Int(f["seen_modules"] ?? "") ?? 0
+        let seenInjects = Int(f["seen_injects"] ?? "") ?? 0
+        let seenModules = Int(f["seen_modules"] ?? "") ?? 0
         #expect(seenInjects > injects / 2, "only \(seenInjects) inject versions answered a message")
         #expect(seenModules > reloads / 2, "only \(seenModules) module versions answered a message")
 
         let quietRates = ["quiet_s", "quiet2_s"].map { Double(quiet) / (Double(f[$0] ?? "") ?? .nan) }
         let quietRate = (quietRates[0] + quietRates[1]) / 2
         let stormRate = Double(messages) / (Double(f["storm_s"] ?? "") ?? .nan)
-        print(String(format: "StormTests: %d messages with %d injects and %d reloads (and %@ broken injects, "
-                     + "%@ broken reloads, all refused) in %@ s: %.0f messages/s; "
-                     + "quiet runs of %d messages before and after: %.0f and %.0f messages/s; storm/quiet %.2f; versions seen in answers: "
-                     + "%d of %d injects, %d of %d reloads",
-                     messages, injects, reloads, f["refused_injects"] ?? "?", f["refused_reloads"] ?? "?",
-                     f["storm_s"] ?? "?", stormRate, quiet, quietRates[0], quietRates[1],
-                     stormRate / quietRate, seenInjects, injects, seenModules, reloads))
+        print(
+            String(
+                format: "StormTests: %d messages with %d injects and %d reloads (and %@ broken injects, "
+                    + "%@ broken reloads, all refused) in %@ s: %.0f messages/s; "
+                    + "quiet runs of %d messages before and after: %.0f and %.0f messages/s; storm/quiet %.2f; versions seen in answers: "
+                    + "%d of %d injects, %d of %d reloads",
+                messages, injects, reloads, f["refused_injects"] ?? "?", f["refused_reloads"] ?? "?",
+                f["storm_s"] ?? "?", stormRate, quiet, quietRates[0], quietRates[1],
+                stormRate / quietRate, seenInjects, injects, seenModules, reloads))
     }
 }

@@ -111,8 +111,9 @@ final class ConsoleSession {
             }
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n <= 0 {
-                throw ConsoleClient.Failure(description: "the console closed or went quiet; unfinished: "
-                    + String(decoding: pending, as: UTF8.self))
+                throw ConsoleClient.Failure(
+                    description: "the console closed or went quiet; unfinished: "
+                        + String(decoding: pending, as: UTF8.self))
             }
             pending.append(contentsOf: buffer[0..<n])
         }

@@ -43,11 +43,17 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     /// Every line so far.
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return collected }
+    var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return collected
+    }
 
     /// Waits for a line after line `after` (an index) that satisfies `predicate`.
-    func waitFor(_ what: String, after: Int = -1, timeout: Double = 10,
-                 where predicate: (String) -> Bool) throws -> (index: Int, line: String) {
+    func waitFor(
+        _ what: String, after: Int = -1, timeout: Double = 10,
+        where predicate: (String) -> Bool
+    ) throws -> (index: Int, line: String) {
         let deadline = Date().addingTimeInterval(timeout)
         lock.lock()
         defer { lock.unlock() }
@@ -88,8 +94,10 @@ final class NodeProcess: @unchecked Sendable {
     }
 
     /// Runs `skyhost arguments` in `directory` to its end; returns its status and output.
-    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:],
-                    timeout: Double = 30) throws -> (status: Int32, output: String) {
+    static func run(
+        _ arguments: [String], in directory: String, environment: [String: String] = [:],
+        timeout: Double = 30
+    ) throws -> (status: Int32, output: String) {
         let p = try NodeProcess(arguments, in: directory, environment: environment)
         _ = try? p.waitFor("the end of the output", timeout: timeout) { $0 == "<EOF>" }
         p.stop()

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Skyhost
 import SkyhostMySQL
 import Synchronization
+
+@testable import Skyhost
 
 /// Everything a node printed and logged, with a way to wait for a line.
 final class CapturedOutput: @unchecked Sendable {
@@ -29,9 +30,17 @@ final class CapturedOutput: @unchecked Sendable {
     }
 
     /// Log lines so far.
-    var log: [String] { lock.lock(); defer { lock.unlock() }; return logLines }
+    var log: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return logLines
+    }
     /// Printed lines so far.
-    var stdout: [String] { lock.lock(); defer { lock.unlock() }; return printed }
+    var stdout: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return printed
+    }
 
     /// Waits until a log line satisfies `predicate`; returns it. Throws after `timeout` seconds.
     @discardableResult
@@ -76,8 +85,10 @@ final class CapturedOutput: @unchecked Sendable {
         }
     }
 
-    private func waitFor(timeout: Double, _ what: String, in list: KeyPath<CapturedOutput, [String]>,
-                         _ predicate: (String) -> Bool) throws -> String {
+    private func waitFor(
+        timeout: Double, _ what: String, in list: KeyPath<CapturedOutput, [String]>,
+        _ predicate: (String) -> Bool
+    ) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         lock.lock()
         defer { lock.unlock() }
@@ -115,8 +126,9 @@ final class ServiceFolder: @unchecked Sendable {
 
     func write(_ name: String, _ source: String) throws {
         let file = path + "/" + name
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try source.write(toFile: file, atomically: true, encoding: .utf8)
     }
 
@@ -130,8 +142,10 @@ final class TestNode: @unchecked Sendable {
     let node: Node
 
     /// Starts a node whose start service is `start` (default `main`) from `files`.
-    init(_ files: [String: String], start: String = "main", threads: Int = 2,
-         environment: [String: String] = [:]) throws {
+    init(
+        _ files: [String: String], start: String = "main", threads: Int = 2,
+        environment: [String: String] = [:]
+    ) throws {
         folder = try ServiceFolder(files)
         var env = environment
         env["start"] = start

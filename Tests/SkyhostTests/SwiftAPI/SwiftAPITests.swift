@@ -49,10 +49,15 @@ import Testing
         do {
             _ = try await t.node.call(counter, ["raise"])
         } catch let e as SkyhostError {
-            guard case .callFailed = e else { Issue.record("expected callFailed, got \(e)"); return }
+            guard case .callFailed = e else {
+                Issue.record("expected callFailed, got \(e)")
+                return
+            }
         }
         // a Lua function cannot cross: the service's retpack raises, the call fails
-        await #expect { try await t.node.call(counter, ["func"]) } throws: { ($0 as? SkyhostError).map { if case .callFailed = $0 { true } else { false } } ?? false }
+        await #expect { try await t.node.call(counter, ["func"]) } throws: {
+            ($0 as? SkyhostError).map { if case .callFailed = $0 { true } else { false } } ?? false
+        }
         // the service still serves after both
         #expect(try await t.node.call(counter, ["get"]) == [0])
         // unknown address and name
@@ -67,9 +72,13 @@ import Testing
         for _ in 0..<40 { deep = ["next": deep] }
         let other = try await t.node.launch("counter")
         let tooDeep = deep
-        await #expect { try await t.node.call(other, ["echo", tooDeep]) } throws: { ($0 as? SkyhostError).map { if case .unsupportedValue = $0 { true } else { false } } ?? false }
+        await #expect { try await t.node.call(other, ["echo", tooDeep]) } throws: {
+            ($0 as? SkyhostError).map { if case .unsupportedValue = $0 { true } else { false } } ?? false
+        }
         // a launch that fails
-        await #expect { try await t.node.launch("no_such_service") } throws: { ($0 as? SkyhostError).map { if case .launchFailed = $0 { true } else { false } } ?? false }
+        await #expect { try await t.node.launch("no_such_service") } throws: {
+            ($0 as? SkyhostError).map { if case .launchFailed = $0 { true } else { false } } ?? false
+        }
     }
 
     @Test func shutdownFailsCallsInFlightAndNothingHangs() async throws {
@@ -118,7 +127,7 @@ import Testing
 
     @Test func swiftServiceIsReachedFromLuaAndCallsLuaBack() async throws {
         let t = try startNode([
-            "client.lua": luaSource("swiftServiceIsReachedFromLuaAndCallsLuaBack/client.lua"),
+            "client.lua": luaSource("swiftServiceIsReachedFromLuaAndCallsLuaBack/client.lua")
         ])
         let counter = try await t.node.launch("counter")
         try t.node.register(name: ".scores") { request in
@@ -144,9 +153,10 @@ import Testing
         let collected = CollectedLogs()
         let logger = Logger(label: "skyhost.test") { _ in collected }
         let folder = try ServiceFolder(["main.lua": luaSource("logRoutesToSwiftLog/main.lua")])
-        let node = Node(configuration: NodeConfiguration(environment: [
-            "luaservice": folder.path + "/?.lua", "thread": "1",
-        ]), output: .logging(to: logger))
+        let node = Node(
+            configuration: NodeConfiguration(environment: [
+                "luaservice": folder.path + "/?.lua", "thread": "1",
+            ]), output: .logging(to: logger))
         try node.start()
         defer { node.shutdown() }
         try await collected.waitFor { $0.contains { $0.message == "printed" } }
@@ -156,7 +166,10 @@ import Testing
 
 /// A swift-log handler that keeps what it gets.
 final class CollectedLogs: LogHandler, @unchecked Sendable {
-    struct Entry: Sendable { let message: String; let service: String? }
+    struct Entry: Sendable {
+        let message: String
+        let service: String?
+    }
     private let entries = Mutex<[Entry]>([])
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace

@@ -5,7 +5,7 @@ import Testing
 @Suite struct TimeAndCoroutineTests {
     @Test func timersAndSleepsFireInOrderOfTheirDeadlines() throws {
         let node = try TestNode([
-            "main.lua": luaSource("timersAndSleepsFireInOrderOfTheirDeadlines/main.lua"),
+            "main.lua": luaSource("timersAndSleepsFireInOrderOfTheirDeadlines/main.lua")
         ])
         try node.output.waitForLog(containing: "hpc integer")
         #expect(node.output.log.contains("[:00000008] order t0,t5,t20"))
@@ -15,7 +15,7 @@ import Testing
 
     @Test func wakeupBreaksASleepAndWaitSuspendsUntilWoken() throws {
         let node = try TestNode([
-            "main.lua": luaSource("wakeupBreaksASleepAndWaitSuspendsUntilWoken/main.lua"),
+            "main.lua": luaSource("wakeupBreaksASleepAndWaitSuspendsUntilWoken/main.lua")
         ])
         try node.output.waitForLog(containing: "short sleep returned true")
         try node.output.waitForLog(containing: "waiter woke")
@@ -24,22 +24,23 @@ import Testing
 
     @Test func queueSerialisesCriticalSections() throws {
         let node = try TestNode([
-            "main.lua": luaSource("queueSerialisesCriticalSections/main.lua"),
+            "main.lua": luaSource("queueSerialisesCriticalSections/main.lua")
         ])
         try node.output.waitForLog(containing: "trace in1,out1,in2,out2,in3,out3")
     }
 
     @Test func skynetCoroutineYieldsToItsResumerNotToTheScheduler() throws {
         let node = try TestNode([
-            "main.lua": luaSource("skynetCoroutineYieldsToItsResumerNotToTheScheduler/main.lua"),
+            "main.lua": luaSource("skynetCoroutineYieldsToItsResumerNotToTheScheduler/main.lua")
         ])
         try node.output.waitForLog(containing: "coroutine true 2 true 20 dead")
     }
 
     @Test func getenvSeesTheConfigAndSetenvAddsKeys() throws {
-        let node = try TestNode([
-            "main.lua": luaSource("getenvSeesTheConfigAndSetenvAddsKeys/main.lua"),
-        ], environment: ["custom": "hello"])
+        let node = try TestNode(
+            [
+                "main.lua": luaSource("getenvSeesTheConfigAndSetenvAddsKeys/main.lua")
+            ], environment: ["custom": "hello"])
         try node.output.waitForLog(containing: "setenv existing false")
         #expect(node.output.log.contains("[:00000008] env hello 2 yes nil"))
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
-@testable import Skyhost
 import Testing
+
+@testable import Skyhost
 
 /// skynet.crypt (Sources/Skyhost/CryptModule.swift) against published vectors, and update
 /// authorisation (lualib/update_auth.lua) on every update path of a real node: the console's
@@ -37,8 +38,10 @@ import Testing
         #expect(results["sha1-empty"] == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
         #expect(results["sha1-448"] == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
         #expect(results["sha1-number"] == "true")
-        let rfc4648 = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==",
-                       "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
+        let rfc4648 = [
+            "": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==",
+            "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy",
+        ]
         for (plain, encoded) in rfc4648 {
             #expect(results["b64-\(plain)"] == "\(encoded) \(plain)", "base64 of '\(plain)'")
         }
@@ -86,8 +89,9 @@ import Testing
 
     static func authNode() throws -> AuthNode {
         let auditLog = NSTemporaryDirectory() + "skyhost-audit-" + UUID().uuidString + ".log"
-        let node = try TestNode(["main.lua": authMain, "target.lua": target, "patch.lua": hotfix],
-                                environment: ["update_key": "test-key-" + UUID().uuidString, "audit_log": auditLog])
+        let node = try TestNode(
+            ["main.lua": authMain, "target.lua": target, "patch.lua": hotfix],
+            environment: ["update_key": "test-key-" + UUID().uuidString, "audit_log": auditLog])
         _ = try node.output.waitForPrint { $0 == "ready" }
         let port = try ConsoleTests.consolePort(node)
         var tokens: [String: String] = [:]
@@ -106,7 +110,9 @@ import Testing
         try log.waitForLog(containing: "update authorisation: ON")
 
         // An in-node caller of the updater: refused without a token, served with one.
-        #expect(log.stdout.contains("DIRECT\twithout\tfalse\tupdate refused: a token is required on this node (--token OPERATOR:TIMESTAMP:SIGNATURE)"))
+        #expect(
+            log.stdout.contains(
+                "DIRECT\twithout\tfalse\tupdate refused: a token is required on this node (--token OPERATOR:TIMESTAMP:SIGNATURE)"))
         #expect(log.stdout.contains("DIRECT\twith\t1\tOK: update_service target: 1 of 1 updated"))
 
         let answers = try ConsoleSession(port: n.port).answers([
@@ -131,10 +137,14 @@ import Testing
         ])
         let required = "update refused: a token is required on this node (--token OPERATOR:TIMESTAMP:SIGNATURE)\n<CMD Error>"
         #expect(answers[0] == required)
-        #expect(answers[1].wholeMatch(of: #/update refused: 令牌已过期 \(token expired: made 30[0-9] s ago, valid for 300 s\)\n<CMD Error>/#) != nil, "\(answers[1])")
+        #expect(
+            answers[1].wholeMatch(of: #/update refused: 令牌已过期 \(token expired: made 30[0-9] s ago, valid for 300 s\)\n<CMD Error>/#) != nil,
+            "\(answers[1])")
         #expect(answers[2] == "update refused: 签名验证失败 (bad signature: the token was not made with this node's key)\n<CMD Error>")
         #expect(answers[3] == "update refused: 令牌格式错误 (malformed token: expected OPERATOR:TIMESTAMP:SIGNATURE)\n<CMD Error>")
-        #expect(answers[4].wholeMatch(of: #/update refused: 令牌时间无效 \(token timestamp is 3(5[0-9][0-9]|600) s in the future\)\n<CMD Error>/#) != nil, "\(answers[4])")
+        #expect(
+            answers[4].wholeMatch(of: #/update refused: 令牌时间无效 \(token timestamp is 3(5[0-9][0-9]|600) s in the future\)\n<CMD Error>/#)
+                != nil, "\(answers[4])")
         #expect(answers[5] == answers[2])
         #expect(answers[6] == "1\toriginal\nn\t1\n<CMD OK>", "reading needs no token")
         #expect(answers[7] == required, "dbgcmd RUN is an inject")
@@ -181,13 +191,15 @@ import Testing
         #expect(refused.status == 1, "\(refused.output)")
         #expect(refused.output.contains("更新失败: update refused: a token is required"), "\(refused.output)")
 
-        let forged = try Self.shell(["bash", script, "node1", "service", "target"], in: folder.path,
-                                    environment: ["SKYHOST_UPDATE_TOKEN": n.tokens["forged"]!])
+        let forged = try Self.shell(
+            ["bash", script, "node1", "service", "target"], in: folder.path,
+            environment: ["SKYHOST_UPDATE_TOKEN": n.tokens["forged"]!])
         #expect(forged.status == 1, "\(forged.output)")
         #expect(forged.output.contains("签名验证失败"), "\(forged.output)")
 
-        let accepted = try Self.shell(["bash", script, "node1", "service", "target"], in: folder.path,
-                                      environment: ["SKYHOST_UPDATE_TOKEN": n.tokens["valid"]!])
+        let accepted = try Self.shell(
+            ["bash", script, "node1", "service", "target"], in: folder.path,
+            environment: ["SKYHOST_UPDATE_TOKEN": n.tokens["valid"]!])
         #expect(accepted.status == 0, "\(accepted.output)")
         #expect(accepted.output.contains("OK: update_service target: 1 of 1 updated"), "\(accepted.output)")
         #expect(accepted.output.contains("更新完成"))
@@ -210,12 +222,13 @@ import Testing
             "call .updater lua update_service target",
             "call :0a lua who",
         ])
-        #expect(answers == [
-            "patched\ta\n<CMD OK>",
-            "patched\tb\n<CMD OK>",
-            "1\t1\n2\tOK: update_service target: 1 of 1 updated\nn\t2\n<CMD OK>",
-            "1\tpatched\nn\t1\n<CMD OK>",
-        ])
+        #expect(
+            answers == [
+                "patched\ta\n<CMD OK>",
+                "patched\tb\n<CMD OK>",
+                "1\t1\n2\tOK: update_service target: 1 of 1 updated\nn\t2\n<CMD OK>",
+                "1\tpatched\nn\t1\n<CMD OK>",
+            ])
         #expect(!node.output.log.contains { $0.contains("update audit") })
     }
 
@@ -225,21 +238,26 @@ import Testing
     /// (:0a), config_mgr (:0b) and version_mgr (:0c); main prints "TOKEN token" (with a key) and
     /// "ready". Returns the node and the console's port.
     static func exposedConsole(_ ip: String, key: String?) throws -> (TestNode, UInt16) {
-        var environment = ["version_file": NSTemporaryDirectory() + "skyhost-versions-" + UUID().uuidString + ".json",
-                           "audit_log": NSTemporaryDirectory() + "skyhost-audit-" + UUID().uuidString + ".log"]
+        var environment = [
+            "version_file": NSTemporaryDirectory() + "skyhost-versions-" + UUID().uuidString + ".json",
+            "audit_log": NSTemporaryDirectory() + "skyhost-audit-" + UUID().uuidString + ".log",
+        ]
         if let key { environment["update_key"] = key }
-        let node = try TestNode(["main.lua": """
-            local skynet = require "skynet"
-            local UpdateAuth = require "update_auth"
-            skynet.start(function()
-                skynet.newservice("debug_console", "\(ip)", "0")
-                skynet.newservice("updater")
-                skynet.uniqueservice("config_mgr")
-                skynet.uniqueservice("version_mgr")
-                if UpdateAuth.enabled() then print("TOKEN " .. UpdateAuth.generate_token("alice")) end
-                print("ready")
-            end)
-            """], environment: environment)
+        let node = try TestNode(
+            [
+                "main.lua": """
+                local skynet = require "skynet"
+                local UpdateAuth = require "update_auth"
+                skynet.start(function()
+                    skynet.newservice("debug_console", "\(ip)", "0")
+                    skynet.newservice("updater")
+                    skynet.uniqueservice("config_mgr")
+                    skynet.uniqueservice("version_mgr")
+                    if UpdateAuth.enabled() then print("TOKEN " .. UpdateAuth.generate_token("alice")) end
+                    print("ready")
+                end)
+                """
+            ], environment: environment)
         _ = try node.output.waitForPrint { $0 == "ready" }
         return (node, try ConsoleTests.consolePort(node, ip: ip))
     }
@@ -260,9 +278,11 @@ import Testing
         let warning = "without an update key: anyone who can reach this port can change code; set update_key"
         // Every address, no key: the warning, with the address and port, once.
         let (open, port) = try Self.exposedConsole("0.0.0.0", key: nil)
-        #expect(try ConsoleClient.run(port: port, lines: ["list"])
+        #expect(
+            try ConsoleClient.run(port: port, lines: ["list"])
                 == "Welcome to skynet console\n" + String(format: Self.listList, "0.0.0.0") + "\n")
-        #expect(try Self.logAfterStart(open).filter { $0.contains(warning) }
+        #expect(
+            try Self.logAfterStart(open).filter { $0.contains(warning) }
                 == ["[:00000009] debug_console: listening on 0.0.0.0:\(port) \(warning)"])
         // With a key, or on the loopback address: no warning.
         let (keyed, keyedPort) = try Self.exposedConsole("0.0.0.0", key: "test-key-" + UUID().uuidString)
@@ -307,7 +327,10 @@ import Testing
         ])
         for i in [0, 1, 2, 3, 4, 5, 6, 11, 12, 13] { #expect(answers[i] == required, "line \(i + 1)") }
         #expect(answers[7] == "1\t1.0.0\nn\t1\n<CMD OK>", "a read needs no token")
-        #expect(answers[8] == "setenv update_key refused: it guards code updates and is set only in the config file (or SKYHOST_UPDATE_KEY)\n<CMD Error>")
+        #expect(
+            answers[8]
+                == "setenv update_key refused: it guards code updates and is set only in the config file (or SKYHOST_UPDATE_KEY)\n<CMD Error>"
+        )
         #expect(answers[9] == "1\ttrue\nn\t1\n<CMD OK>")
         #expect(answers[10] == "1\t2.0\nn\t1\n<CMD OK>")
         #expect(answers[14] == "setenv audit_log refused: it guards code updates and is set only in the config file\n<CMD Error>")
@@ -320,8 +343,9 @@ import Testing
     /// since the environment variable is the process's.
     @Test func aKeyFromTheEnvironmentCannotBeReplacedWithSetenv() throws {
         let folder = try ServiceFolder(["main.lua": luaSource("aKeyFromTheEnvironmentCannotBeReplacedWithSetenv/main.lua")])
-        let (status, output) = try NodeProcess.run(["--path", folder.path], in: folder.path,
-                                                   environment: ["SKYHOST_UPDATE_KEY": "the-real-key"])
+        let (status, output) = try NodeProcess.run(
+            ["--path", folder.path], in: folder.path,
+            environment: ["SKYHOST_UPDATE_KEY": "the-real-key"])
         let lines = output.split(separator: "\n")
         #expect(status == 0, "\(output)")
         #expect(lines.contains("setenv\ttrue"), "\(output)")
@@ -331,8 +355,10 @@ import Testing
 
     // MARK: Helpers
 
-    static func shell(_ arguments: [String], in directory: String,
-                      environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    static func shell(
+        _ arguments: [String], in directory: String,
+        environment: [String: String] = [:]
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
