@@ -79,7 +79,7 @@ let package = Package(
                 "Console/lua",
                 "Fault/lua",
                 "HotUpdate/lua",
-                "LazyAPI/lua",
+                "IdleServiceAPI/lua",
                 "Messaging/lua",
                 "ModuleLoading/lua",
                 "MySQL/lua",

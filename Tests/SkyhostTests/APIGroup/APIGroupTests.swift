@@ -3,7 +3,7 @@ import Testing
 
 @testable import Skyhost
 
-/// The rest of the Lua API groups of DESIGN.md, each observed from a real node.
+/// The rest of Skynet's Lua API, group by group, each observed from a real node.
 @Suite struct APIGroupTests {
     static let echo = MessagingTests.echo
 

@@ -71,7 +71,7 @@ import Testing
         }
     }
 
-    // MARK: - Broken files (issue 9): a clear reason, naming the file, and no traceback
+    // MARK: - Broken files: a clear reason, naming the file, and no traceback
 
     /// The reason a config in `files` (read from its first file, `node.config`) is refused.
     static func refusal(_ files: [String: String], _ binary: [UInt8]? = nil) throws -> String {

@@ -5,13 +5,13 @@ import Testing
 @testable import Skyhost
 
 /// service/config_mgr.lua, service/game_logic.lua and service/version_mgr.lua as the hot-update
-/// document uses them: the project's own files, on real nodes. game_logic and version_mgr use
+/// walkthrough uses them: the project's own files, on real nodes. game_logic and version_mgr use
 /// paths relative to the node's working directory ("./config/..."), so those tests run the
 /// `skyhost` program in a folder of their own.
 @Suite struct ConfigReloadTests {
     static let root = NodeConfiguration.defaultRoot
 
-    /// The project's config/game_values.json (the document's file).
+    /// The project's config/game_values.json (the hot-update walkthrough's file).
     static func gameValues() throws -> String {
         try String(contentsOfFile: root + "/config/game_values.json", encoding: .utf8)
     }
@@ -27,8 +27,8 @@ import Testing
         let node = try NodeProcess(["--path", folder.path, "--thread", "2"], in: folder.path)
         defer { node.stop() }
 
-        // The document's values: 100 * 1.5^2, 100 + 9 * 50, 50 + 9 * 20; max_level an integer.
-        let first = try node.waitFor("the document's values") { $0.contains("values #") }
+        // The hot-update walkthrough's values: 100 * 1.5^2, 100 + 9 * 50, 50 + 9 * 20; max_level an integer.
+        let first = try node.waitFor("the hot-update walkthrough's values") { $0.contains("values #") }
         #expect(first.line.contains(Self.values(exp: 225, hp: 550, mp: 230)), "\(first.line)")
         #expect(first.line.hasSuffix("max_level=100(integer)"), "\(first.line)")
         _ = try node.waitFor("config_mgr's load line") { $0.contains("配置已加载: game_values (./config/game_values.json)") }
@@ -127,7 +127,7 @@ import Testing
         #expect(try await node.node.call(".config_mgr", "get_item", "values", "level") == [.integer(5)])
     }
 
-    /// Files that are not JSON, or not a JSON object or array (issue 9): `load`, `reload_all` and
+    /// Files that are not JSON, or not a JSON object or array: `load`, `reload_all` and
     /// the once-a-second check all refuse them with the reason, and the old config keeps serving
     /// (and reloads once the file is good again).
     @Test func filesThatAreNotJSONAreRefusedAndTheOldConfigKept() async throws {
@@ -195,7 +195,7 @@ import Testing
             #expect(stamp >= before - 1 && stamp <= Int(Date().timeIntervalSince1970) + 1)
         }
 
-        // A file in the document's format (the versions alone) is read too.
+        // A file in the hot-update walkthrough's format (the versions alone) is read too.
         try folder.write("config/version.json", #"{"server":"9.9.9","config":"1.2.0","protocol":"1.0.0"}"#)
         let third = try NodeProcess.run(["--path", folder.path], in: folder.path)
         #expect(third.output.contains("versions\t9.9.9\t1.2.0\t1.0.0"), "\(third.output)")

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 /// The debug console over real TCP, inject (the debug protocol's RUN) and the other debug
-/// protocol commands: the inject walkthrough document word for word (examples/inject and
+/// protocol commands: the inject walkthrough word for word (examples/inject and
 /// examples/inject_upvalues), the sandbox of a hotfix, and every kind of bad input.
 @Suite struct ConsoleTests {
     // MARK: - Nodes
@@ -15,7 +15,7 @@ import Testing
         return try #require(line.split(separator: ":").last.flatMap { UInt16($0) }, "\(line)")
     }
 
-    /// One of the walkthrough's example folders, as the document has it, except that the
+    /// One of the walkthrough's example folders, as the walkthrough has it, except that the
     /// console listens on a free port (0 instead of 9666) and main ticks every 10 centiseconds
     /// instead of every 5 seconds, so that the test does not wait for ticks.
     static func exampleNode(_ example: String) throws -> (TestNode, UInt16) {
@@ -77,7 +77,7 @@ import Testing
         node.output.log.filter { $0.hasPrefix("[:00000009]") && ($0.contains(".lua:") || $0.contains("traceback")) }
     }
 
-    // MARK: - The document's walkthrough
+    // MARK: - The hot-update walkthrough's walkthrough
 
     /// The console's answer to `list` on the walkthrough's node (and on `consoleNode()`).
     static let walkthroughList = """
@@ -90,7 +90,7 @@ import Testing
         <CMD OK>
         """
 
-    @Test func documentWalkthrough() throws {
+    @Test func injectWalkthrough() throws {
         let (node, port) = try Self.exampleNode("inject")
         // Each tick: serviceA prints "foo", then "cmd not found bar".
         try node.output.waitForPrint { $0 == "cmd not found\tbar" }
@@ -123,7 +123,7 @@ import Testing
         #expect(try console.run("inject :0000000a \(hotfix)") == "<CMD OK>")
     }
 
-    @Test func documentUpvalueVariantKeepsCounting() throws {
+    @Test func injectWalkthroughUpvalueVariantKeepsCounting() throws {
         let (node, port) = try Self.exampleNode("inject_upvalues")
         try node.output.waitForPrint { $0.hasPrefix("bar\t") }
         let console = try ConsoleSession(port: port)
@@ -276,10 +276,9 @@ import Testing
 
     static var badInputs: [BadInput] {
         var garbage: [UInt8] = []
-        var seed: UInt64 = 0x5eed
+        var random = SeededRandom(state: 0x5eed)
         while garbage.count < 3000 {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let byte = UInt8(truncatingIfNeeded: seed >> 56)
+            let byte = UInt8(truncatingIfNeeded: random.next() >> 56)
             if byte != 10 { garbage.append(byte) }  // one line of it
         }
         garbage[0] = 0xff  // not "GET " or "POST ", not blank
@@ -455,7 +454,7 @@ import Testing
         // Skynet's form: Lua expressions, sent with the lua protocol.
         #expect(try console.run("call :0a \"global\", \"print\" .. \"x\"") == "1\tnil\nn\t1\n<CMD OK>")
         #expect(try console.run("call 0a 'foo', 1 + 1, {1}") == Self.fooAnswer)
-        // The documents' form: a protocol name and bare words.
+        // The walkthroughs' form: a protocol name and bare words.
         #expect(try console.run("call :0000000a lua global counter") == "1\tnil\nn\t1\n<CMD OK>")
         #expect(try console.run("call .nobody lua foo") == "Unknown address .nobody (no service has this name)\n<CMD Error>")
     }

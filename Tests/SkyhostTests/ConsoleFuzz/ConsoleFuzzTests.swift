@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// Bad input never crashes (issue 9): the debug console fed random bytes, lines longer than its
+/// Bad input never crashes: the debug console fed random bytes, lines longer than its
 /// 64 KiB limit and connections dropped in the middle of a line, many times over, in a
 /// reproducible random order. Each connection that stays to the end still gets the right answer
 /// to `list`; afterwards the node and the console serve as before. (ConsoleTests has one case of

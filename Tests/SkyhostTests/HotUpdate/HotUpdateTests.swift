@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Code hot update (issue 4): lualib/hotfix.lua, service/updater.lua and the business-service
+/// Code hot update: lualib/hotfix.lua, service/updater.lua and the business-service
 /// template of examples/hot_update, on real nodes with several services.
 @Suite struct HotUpdateTests {
     static func example(_ path: String) throws -> String {
@@ -66,17 +66,17 @@ import Testing
         let node = try Self.run(files, expectOK: 7)
         #expect(node.output.log.contains("[:00000008] REPORT OK: update_service business_service: 2 of 2 updated"))
         #expect(node.output.log.contains("[:00000008] REPORT FAILED: update_service nosuch: no running service is named nosuch"))
-        // The updater logs each service as the document does.
+        // The updater logs each service as the walkthrough shows.
         #expect(node.output.log.contains("[:00000009] 开始更新服务: business_service"))
         #expect(node.output.log.contains("[:00000009] 服务 :0000000a 更新成功"))
         #expect(node.output.log.contains("[:00000009] 服务 :0000000b 更新成功"))
     }
 
-    /// The document's template, character for character, hotfixed through the updater.
-    @Test func theDocumentsTemplateRunsAsWritten() throws {
+    /// The hot-update walkthrough's template, character for character, hotfixed through the updater.
+    @Test func theBusinessServiceTemplateRunsAsWritten() throws {
         var files = try Self.businessFiles()
-        files["doc_template.lua"] = luaSource("theDocumentsTemplateRunsAsWritten/doc_template.lua")
-        files["main.lua"] = luaSource("theDocumentsTemplateRunsAsWritten/main.lua")
+        files["doc_template.lua"] = luaSource("theBusinessServiceTemplateRunsAsWritten/doc_template.lua")
+        files["main.lua"] = luaSource("theBusinessServiceTemplateRunsAsWritten/main.lua")
         try Self.run(files, expectOK: 4)
     }
 

@@ -173,7 +173,7 @@ import Testing
         #expect(run.status == 2 && run.stderr.contains("无法连接到 127.0.0.1:\(listener)"), "\(run.stderr)")
     }
 
-    /// The document's procedure: back up, update, find the update broken, roll back; the service
+    /// The hot-update walkthrough's procedure: back up, update, find the update broken, roll back; the service
     /// serves the old behaviour with the state it had.
     @Test func backupUpdateDetectAndRollBack() throws {
         let node = try Node()

@@ -105,8 +105,8 @@ final class MariaDB: @unchecked Sendable {
 
 nonisolated(unsafe) private var exitDirectory: String?
 
-/// The database service (issue 6): service/mysql_mgr.lua over the native `skyhost.mysql` driver,
-/// the document's scripts/migrate_user_v2.lua, and the migration records, against a real MariaDB.
+/// The database service: service/mysql_mgr.lua over the native `skyhost.mysql` driver,
+/// the hot-update walkthrough's scripts/migrate_user_v2.lua, and the migration records, against a real MariaDB.
 @Suite(.serialized) struct MySQLTests {
 
     static func repoFile(_ path: String) throws -> String {
@@ -134,7 +134,7 @@ nonisolated(unsafe) private var exitDirectory: String?
         return node
     }
 
-    /// The document's users table, one row per vip threshold and the values around it.
+    /// The hot-update walkthrough's users table, one row per vip threshold and the values around it.
     static let recharges: [Int?] = [0, 9, 10, 99, 100, 999, 1000, 4999, 5000, 9999, 10000, 250000, nil]
 
     static func vipLevel(_ recharge: Int?) -> Int {
@@ -204,9 +204,9 @@ nonisolated(unsafe) private var exitDirectory: String?
         #expect(node.output.log.contains { $0.contains("LAUNCH mysql root@unix:\(db.socket)/\(database) pool 2") })
     }
 
-    // MARK: - The document's migration
+    // MARK: - The hot-update walkthrough's migration
 
-    /// skynet.newservice("migrate_user_v2"): the document's file as it is, on luaservice.
+    /// skynet.newservice("migrate_user_v2"): the hot-update walkthrough's file as it is, on luaservice.
     @Test func migrationRunsAsAServiceOnceAndIsRecorded() throws {
         let db = try MariaDB.server()
         let database = try db.database()

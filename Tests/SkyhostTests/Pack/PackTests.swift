@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// skynet.pack is byte-compatible with Skynet (DESIGN.md's vectors) and bad buffers are errors.
+/// skynet.pack is byte-compatible with Skynet (the vectors of docs/wire-format.md) and bad buffers are errors.
 @Suite struct PackTests {
     @Test func packMatchesSkynetsBytes() throws {
         let node = try TestNode([

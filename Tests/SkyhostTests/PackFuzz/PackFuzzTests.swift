@@ -4,7 +4,7 @@ import Testing
 
 @testable import Skyhost
 
-/// Bad input never crashes (issue 9): `skynet.unpack` (the C decoder, inside Lua services of a
+/// Bad input never crashes: `skynet.unpack` (the C decoder, inside Lua services of a
 /// real node) on a million random and mutated buffers, and `SkynetPack.unpack` (the Swift decoder
 /// of the host API) on 250,000 (`SKYHOST_FUZZ_SWIFT=N` for more; a million take about a minute of
 /// CPU in a debug build). Every buffer either decodes or fails with the decoder's own error, and

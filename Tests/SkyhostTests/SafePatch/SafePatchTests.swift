@@ -3,7 +3,7 @@ import Testing
 
 @testable import Skyhost
 
-/// Issue 8: all-or-nothing inject, the patch stack and rollback, patch history and module
+/// All-or-nothing inject, the patch stack and rollback, patch history and module
 /// versions, broadcast inject and check-before-apply, through the real console (and the updater
 /// and the Swift API for rollback).
 @Suite struct SafePatchTests {

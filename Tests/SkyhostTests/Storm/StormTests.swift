@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Hot patching under load (issue 9): four worker services answer a million counted messages
+/// Hot patching under load: four worker services answer a million counted messages
 /// from four clients while a thousand injects (the debug protocol's RUN) and a hundred module
 /// reloads (the updater's update_module) land on them. Every message must be answered exactly
 /// once and in order, the counters must add up, and no answer may come from a half-patched

@@ -232,7 +232,7 @@ import Testing
         #expect(!node.output.log.contains { $0.contains("update audit") })
     }
 
-    // MARK: The console off this machine (issue 9)
+    // MARK: The console off this machine
 
     /// A node whose console (:09) listens on `ip`, port chosen by the system, with the updater
     /// (:0a), config_mgr (:0b) and version_mgr (:0c); main prints "TOKEN token" (with a key) and

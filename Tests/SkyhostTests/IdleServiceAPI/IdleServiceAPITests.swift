@@ -3,11 +3,11 @@ import Testing
 
 @testable import Skyhost
 
-/// skynet.lua holds only the core every service runs; the rest of the API (lualib/skynet/lazy.lua,
-/// lazy_rare.lua) and the debug protocol (skynet/debug.lua) load on first use. These tests observe
+/// skynet.lua holds the message loop every service runs; the rest of the API (lualib/skynet/api/)
+/// and the debug protocol (skynet/debug.lua) load on first use. These tests observe
 /// that an idle service stays small, that every name still reads as in Skynet once used, and that
 /// inject's `_U` shows the state tables whether or not their code has been loaded.
-@Suite struct LazyAPITests {
+@Suite struct IdleServiceAPITests {
     @Test func idleServiceHoldsOnlyTheCoreAndTheRestLoadsOnFirstUse() throws {
         let node = try TestNode([
             "idle.lua": luaSource("idleServiceHoldsOnlyTheCoreAndTheRestLoadsOnFirstUse/idle.lua"),

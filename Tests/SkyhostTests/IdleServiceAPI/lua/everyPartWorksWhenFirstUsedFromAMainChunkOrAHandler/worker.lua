@@ -1,5 +1,5 @@
 local skynet = require "skynet"
-local threads = skynet.getenv "thread"   -- lazy.lua, from the main chunk
+local threads = skynet.getenv "thread"   -- api/env.lua, first used from the main chunk
 skynet.start(function()
     skynet.dispatch("lua", function(session, source, cmd)
         if cmd == "kill" then
