@@ -1,5 +1,5 @@
 #!/bin/bash
-# scripts/backup.sh NODE - 备份当前代码和配置 (the first step of the document's update procedure).
+# scripts/backup.sh NODE - 备份当前代码和配置 (the first step of the update procedure, docs/hot-updates.md).
 #
 # Run it from the node's folder (where config.NODE is), before an update. It copies the node's
 # lualib/, service/, config/ and config.NODE (those that exist) into a new timestamped folder,

@@ -1,19 +1,19 @@
 #!/bin/bash
 # scripts/hotfix.sh - Skynet 热更新脚本
 #
-# Skyhost's copy of the document's script (完整的更新流程). Run it from the node's folder, where
+# Skyhost's version of the classic update script (docs/hot-updates.md). Run it from the node's folder, where
 # config.NODE holds the line `console = "127.0.0.1:9666"`. It sends one command to the node's
 # debug console, prints the console's answer, and exits 0 when the update was done, 1 with the
 # console's reason when it was not (2 for bad usage or no answer from the node).
 #
-# What differs from the document, and why:
+# What differs from the classic version, and why:
 #   * `nc` gets -N (shut the connection down after the command): the console keeps a connection
-#     open for more commands, so the document's `echo ... | nc` never returned. -w bounds the wait
+#     open for more commands, so the classic `echo ... | nc` never returned. -w bounds the wait
 #     (HOTFIX_TIMEOUT seconds without any answer, default 60).
 #   * the answer is checked instead of always printing 更新完成: the update failed when the
 #     console answers `<CMD Error>`, when the command's result is `false, reason` (run_script,
 #     config_mgr's load), or when the updater's report says `FAILED: ...`; nothing at all from the
-#     node (not running, wrong port) is a failure too. Under `set -e` the document's script also
+#     node (not running, wrong port) is a failure too. Under `set -e` the classic script also
 #     stopped silently when nc failed.
 #   * the console line is found with `^console =` (a comment mentioning the console would have
 #     matched), and its host is used as well as its port (`console = "9666"` means 127.0.0.1).
@@ -81,14 +81,13 @@ case $UPDATE_TYPE in
         ;;
 esac
 
-# >>> update authorisation (issue 5): a node with an update key wants a token on every update.
+# Update authorisation: a node with an update key wants a token on every update.
 # Put one in SKYHOST_UPDATE_TOKEN (scripts/update_token.sh OPERATOR makes one from the key) and it
 # goes along as the last words of the console line, `--token TOKEN`. It travels on stdin, not in
 # a command line that `ps` would show.
 if [ -n "${SKYHOST_UPDATE_TOKEN:-}" ]; then
     COMMAND="$COMMAND --token $SKYHOST_UPDATE_TOKEN"
 fi
-# <<< update authorisation
 
 if ! ANSWER=$(echo "$COMMAND" | nc -N -w "${HOTFIX_TIMEOUT:-60}" "$CONSOLE_HOST" "$CONSOLE_PORT" 2>&1); then
     [ -n "$ANSWER" ] && echo "$ANSWER"

@@ -2,7 +2,7 @@
 # scripts/rollback.sh NODE [BACKUP] - 回滚: restore a backup made by scripts/backup.sh and reload.
 #
 # Run it from the node's folder (where config.NODE is). BACKUP defaults to the newest
-# backups/NODE-* folder (BACKUP_ROOT overrides "backups"). Following the document's 回滚 steps:
+# backups/NODE-* folder (BACKUP_ROOT overrides "backups"). Following the update procedure's 回滚 steps (docs/hot-updates.md):
 #   1. 恢复备份的代码: lualib/, service/, config/ and config.NODE become exactly as in the backup
 #      (files the update added are removed);
 #   2. 重新加载: every file that was different is reloaded in the running node through
@@ -11,7 +11,7 @@
 #   3. 验证回滚结果: each reload's answer is printed; the exit status is 0 only if every reload
 #      succeeded (1 otherwise: the files are restored, but some running service is not).
 # A service's own file (service/x.lua) is used by instances started from now on; running
-# instances get `_hotfix` (the document's template reloads its business module there).
+# instances get `_hotfix` (the business-service template reloads its business module there).
 set -uo pipefail
 
 NODE=${1:-}

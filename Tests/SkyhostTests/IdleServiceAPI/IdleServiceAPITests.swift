@@ -13,11 +13,11 @@ import Testing
             "idle.lua": luaSource("idleServiceHoldsOnlyTheCoreAndTheRestLoadsOnFirstUse/idle.lua"),
             "main.lua": luaSource("idleServiceHoldsOnlyTheCoreAndTheRestLoadsOnFirstUse/main.lua"),
         ])
-        let idle = try node.output.waitForLog(containing: "] idle ")
-        #expect(idle.hasPrefix("[:00000009] idle true true true true "), "\(idle)")
-        let probe = try node.output.waitForLog(containing: "probe ")
+        let idle = try node.output.waitForLine(from: "idle", containing: "idle ")
+        #expect(idle.hasPrefix("idle true true true true "), "\(idle)")
+        let probe = try node.output.waitForLine(from: "main", containing: "probe ")
         #expect(
-            probe == "[:00000008] probe true true true | proto table | session_id_coroutine table"
+            probe == "probe true true true | proto table | session_id_coroutine table"
                 + " | session_coroutine_id table | watching_session table | sleep_session table"
                 + " | unresponse table | fork_queue table | P nil table")
         try node.output.waitForLog(containing: "task table nil")
@@ -30,14 +30,14 @@ import Testing
                 "worker.lua": luaSource("everyPartWorksWhenFirstUsedFromAMainChunkOrAHandler/worker.lua"),
                 "main.lua": luaSource("everyPartWorksWhenFirstUsedFromAMainChunkOrAHandler/main.lua"),
             ], threads: 2)
-        try node.output.waitForLog(containing: "[:00000008] hello 2 :00000009")
-        try node.output.waitForLog(containing: "[:00000008] kill true true 0")
-        let exit = try node.output.waitForLog(containing: "[:00000008] exit ")
-        #expect(exit.hasPrefix("[:00000008] exit false ") && exit.hasSuffix("call failed"), "\(exit)")
-        let gone = try node.output.waitForLog(containing: "[:00000008] gone ")
+        try node.output.waitForLine(from: "main", containing: "hello 2 :00000009")
+        try node.output.waitForLine(from: "main", containing: "kill true true 0")
+        let exit = try node.output.waitForLine(from: "main", containing: "exit ")
+        #expect(exit.hasPrefix("exit false ") && exit.hasSuffix("call failed"), "\(exit)")
+        let gone = try node.output.waitForLine(from: "main", containing: "gone ")
         // (Gone, or still going when asked: the call is refused or fails, never answered.)
         #expect(
-            gone.hasPrefix("[:00000008] gone false ")
+            gone.hasPrefix("gone false ")
                 && (gone.hasSuffix(": call to invalid address :00000009") || gone.hasSuffix("call failed")), "\(gone)")
         #expect(!node.output.log.contains { $0.contains("killed fork ran") || $0.contains("queued before exit ran") })
     }

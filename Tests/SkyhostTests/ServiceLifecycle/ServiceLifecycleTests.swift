@@ -15,8 +15,8 @@ import Testing
             list.hasSuffix(
                 "list :00000004=snlua cdummy;:00000006=snlua datacenterd;:00000007=snlua service_mgr;:00000008=snlua main;:00000009=snlua serviceA x 42"
             ))
-        #expect(node.output.log.contains("[:00000008] serviceA is :00000009"))
-        #expect(node.output.log.contains("[:00000008] self :00000008 3"))
+        #expect(node.output.lines(from: "main").contains("serviceA is :00000009"))
+        #expect(node.output.lines(from: "main").contains("self :00000008 3"))
         #expect(node.output.log.contains("[:00000009] LAUNCH snlua serviceA x 42"))
     }
 
@@ -43,8 +43,8 @@ import Testing
             "main.lua": luaSource("startFunctionErrorMakesNewserviceFailCleanly/main.lua"),
         ])
         try node.output.waitForLog(containing: "alive true")
-        #expect(node.output.log.contains("[:00000008] newservice false"))
-        #expect(node.output.log.contains("[:00000008] missing false"))
+        #expect(node.output.lines(from: "main").contains("newservice false"))
+        #expect(node.output.lines(from: "main").contains("missing false"))
         #expect(node.output.log.contains { $0.contains("cannot start") })
         #expect(node.output.log.contains { $0.contains("does_not_exist") })
     }
@@ -55,8 +55,8 @@ import Testing
             "main.lua": luaSource("exitedServiceIsGoneAndItsPendingCallersFail/main.lua"),
         ])
         try node.output.waitForLog(containing: "call after kill false")
-        #expect(node.output.log.contains("[:00000008] hung call returned false"))
-        #expect(node.output.log.contains("[:00000008] send after exit true"))
+        #expect(node.output.lines(from: "main").contains("hung call returned false"))
+        #expect(node.output.lines(from: "main").contains("send after exit true"))
     }
 
     @Test func missingStartServiceStopsTheNodeWithAFailureStatus() throws {

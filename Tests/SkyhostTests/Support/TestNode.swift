@@ -71,6 +71,39 @@ final class CapturedOutput: @unchecked Sendable {
         return try result.get()
     }
 
+    /// The log lines of the service launched as `snlua NAME ...` (the first such service), without
+    /// their `[:xxxxxxxx] ` prefix: tests name the services they observe rather than their handles.
+    func lines(from service: String) -> [String] {
+        let log = self.log
+        guard let prefix = Self.prefix(of: service, in: log) else { return [] }
+        return log.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+    }
+
+    /// Waits until service `service` (launched as `snlua NAME ...`) logs a line containing `text`;
+    /// returns the line without its `[:xxxxxxxx] ` prefix.
+    @discardableResult
+    func waitForLine(from service: String, containing text: String, timeout: Double = 10) throws -> String {
+        var found = ""
+        try waitForLog(timeout: timeout, "a line of \(service) containing '\(text)'") { line in
+            guard let prefix = Self.prefix(of: service, in: self.logLines), line.hasPrefix(prefix) else { return false }
+            let rest = String(line.dropFirst(prefix.count))
+            guard rest.contains(text) else { return false }
+            found = rest
+            return true
+        }
+        return found
+    }
+
+    /// "[:0000000a] " for the service whose launch line is `[:0000000a] LAUNCH snlua NAME ...`.
+    private static func prefix(of service: String, in log: [String]) -> String? {
+        guard
+            let launch = log.first(where: {
+                $0.hasSuffix("] LAUNCH snlua \(service)") || $0.contains("] LAUNCH snlua \(service) ")
+            })
+        else { return nil }
+        return String(launch.prefix { $0 != " " }) + " "
+    }
+
     /// Waits until `count` log lines contain `text`; returns them.
     func waitForLogs(containing text: String, count: Int, timeout: Double = 10) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
