@@ -119,7 +119,12 @@ public final class Node: @unchecked Sendable {
             return
         }
         monitor.stop()
+        // A worker leaves once the message it runs returns; one that never returns (an endless
+        // loop) would keep shutdown waiting for ever, so after a grace period the services still
+        // busy are interrupted, as the console's `signal` does.
+        let interrupter = BusyServiceInterrupter(handles: handles)
         scheduler.stop()
+        interrupter.finish()
         timer.stop()
         blankStates.stop()
         sockets.shutdown()

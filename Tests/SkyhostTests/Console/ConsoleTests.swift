@@ -385,21 +385,7 @@ import Testing
         let (node, port) = try Self.consoleNode()
         let folder = node.folder
         // It goes on once the test has seen its client go (the file "go" appears).
-        try folder.write(
-            "slow.lua",
-            """
-            local skynet = require "skynet"
-            _G.print("slow hotfix started")
-            local go
-            repeat
-                skynet.sleep(1)
-                go = io.open("\(folder.path)/go")
-            until go
-            go:close()
-            _P.lua.handles.slow = function() return "slow done" end
-            print("an answer nobody reads")
-            _G.print("slow hotfix finished")
-            """)
+        try folder.write("slow.lua", luaSource("clientsThatGoAwayMidCommand/slow.lua"))
         // Gone (with a reset) while an inject runs: the inject completes, the answer is dropped.
         do {
             let console = try ConsoleSession(port: port)
@@ -590,9 +576,9 @@ import Testing
                 "looper.lua": luaSource("signalInterruptsALoopingService/looper.lua")
             ], services: ["looper"])
         for signal in ["signal :0b", "signal :0000000b 0"] {
+            let count = node.output.log.filter { $0.contains("[:0000000b] looping") }.count
             let looped = try ConsoleSession(port: port)
             ConsoleClient.write(looped.fd, Array("call :0b lua loop\n".utf8))
-            let count = node.output.log.filter { $0.contains("[:0000000b] looping") }.count
             _ = try node.output.waitForLogs(containing: "[:0000000b] looping", count: count + 1)
             let console = try ConsoleSession(port: port)
             #expect(try console.run(signal) == "<CMD OK>")

@@ -17,6 +17,23 @@ import Testing
         #expect(node.output.lines(from: "spinner").contains { $0.contains("signal 0") })
     }
 
+    /// A service whose handler never returns cannot keep the node from stopping: after a grace
+    /// period shutdown interrupts it, as `signal` does.
+    @Test func shutdownInterruptsAServiceThatNeverReturns() throws {
+        let node = try TestNode([
+            "spinner.lua": luaSource("endlessLoopIsReportedAndSignalInterruptsIt/spinner.lua"),
+            "main.lua": luaSource("shutdownInterruptsAServiceThatNeverReturns/main.lua"),
+        ])
+        try node.output.waitForLine(from: "main", containing: "spinning")
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            node.node.shutdown()
+            stopped.signal()
+        }
+        #expect(stopped.wait(timeout: .now() + 30) == .success, "shutdown still waits on the spinning service")
+        #expect(node.output.lines(from: "spinner").contains { $0.contains("signal 0") })
+    }
+
     @Test func logonWritesEveryReceivedMessageToTheServiceLog() throws {
         let dir = NSTemporaryDirectory() + "skyhost-logpath-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -243,20 +243,10 @@ import Testing
             "audit_log": NSTemporaryDirectory() + "skyhost-audit-" + UUID().uuidString + ".log",
         ]
         if let key { environment["update_key"] = key }
+        environment["console_ip"] = ip
         let node = try TestNode(
             [
-                "main.lua": """
-                local skynet = require "skynet"
-                local UpdateAuth = require "update_auth"
-                skynet.start(function()
-                    skynet.newservice("debug_console", "\(ip)", "0")
-                    skynet.newservice("updater")
-                    skynet.uniqueservice("config_mgr")
-                    skynet.uniqueservice("version_mgr")
-                    if UpdateAuth.enabled() then print("TOKEN " .. UpdateAuth.generate_token("alice")) end
-                    print("ready")
-                end)
-                """
+                "main.lua": luaSource("exposedConsole/main.lua")
             ], environment: environment)
         _ = try node.output.waitForPrint { $0 == "ready" }
         return (node, try ConsoleTests.consolePort(node, ip: ip))
