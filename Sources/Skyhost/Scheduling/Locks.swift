@@ -1,8 +1,9 @@
 import Glibc
 
-/// A pthread mutex with a condition variable, for the few places that need to sleep on a
-/// condition (the ready queue, the timer). Everything else uses `Lock` or `Locked` (pthread
-/// mutexes too, which ThreadSanitizer understands).
+/// A pthread mutex with a condition variable, for the places that sleep until something
+/// happens (the ready queue, the timer, the monitor, a node's boot and stop, the MySQL driver's
+/// queue). Everything else uses `Lock` or `Locked` (pthread mutexes too, which ThreadSanitizer
+/// understands).
 package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
