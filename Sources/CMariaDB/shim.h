@@ -1,4 +1,4 @@
 // Debian's libmariadb-dev (MariaDB Connector/C) installs its headers under /usr/include/mariadb
-// (pkg-config libmariadb). Used by the `skyhost.mysql` driver (Sources/Skyhost/MySQL).
+// (pkg-config libmariadb). Used by the `skyhost.mysql` driver (Sources/SkyhostMySQL).
 #include <mysql.h>
 #include <errmsg.h>
