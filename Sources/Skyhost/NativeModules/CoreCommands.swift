@@ -97,10 +97,11 @@ enum CoreCommands {
     private static func timeoutCommand(_ param: String?, _ service: Service) -> String? {
         let ti = Int(param ?? "0") ?? 0
         let session = service.nextSession()
+        let node = service.node
         if ti <= 0 {
-            service.node.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: service)
+            node.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: service)
         } else {
-            service.node.timer.add(handle: service.handle, session: session, centiseconds: ti)
+            node.timer.add(handle: service.handle, session: session, centiseconds: ti)
         }
         return String(session)
     }
