@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "SkyhostMySQL",
             dependencies: [
-                "Skyhost", "Lua", "CLua", "CLuaShim", "CMariaDB",
+                "Skyhost", "Lua", "CLua", "CMariaDB",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -2,7 +2,7 @@
 // from mimalloc, with the per-service accounting behind `mem`, memlimit and the memory warning.
 //
 // Why not the C library's malloc: a Lua heap is hundreds of small objects, to which glibc's
-// malloc adds a size header each and rounds to 16 bytes (some 9 KiB per idle service), and
+// malloc adds a size header each and rounds to 16 bytes (much of an idle service's memory), and
 // its free lists make creating and closing a state slow. The pool stores small blocks without
 // any overhead (Lua says the size of every block it frees); larger ones (table parts, code
 // arrays, stacks) go to mimalloc, which frees from any thread (a service's state is created,

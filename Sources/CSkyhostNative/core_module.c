@@ -386,8 +386,6 @@ static int open_profile(lua_State *L) {
     return 1;
 }
 
-int skyhost_install_code_cache(lua_State *L);
-
 // ---- installation -----------------------------------------------------------------------------
 
 static int install(lua_State *L) {

@@ -1,10 +1,11 @@
 // Small blocks for the Lua heaps of a node's services, without per-block overhead.
 //
 // Most of a Lua heap is objects of 24 to 128 bytes (strings, tables, closures, upvalues, short
-// vectors). General allocators round such sizes up to 16-byte steps (mimalloc: 40 -> 48,
-// 56 -> 64; glibc adds a header too), some 3 KiB per idle service. Lua tells the allocator the
-// size of every block it frees or resizes, so blocks need no header: here every size up to
-// SKYHOST_SMALL_MAX is rounded up to 8 bytes only, and each 8-byte class keeps its free blocks.
+// vectors). General allocators round such sizes up to 16-byte steps (mimalloc makes 40 bytes
+// 48 and 56 bytes 64; glibc adds a header too), which adds up over the many objects of an idle
+// service. Lua tells the allocator the size of every block it frees or resizes, so blocks need
+// no header: here every size up to SKYHOST_SMALL_MAX is rounded up to 8 bytes only, and each
+// 8-byte class keeps its free blocks.
 //
 // Free blocks are kept as arrays of pointers, not as lists linked through the blocks: a block
 // freed by a service closed long ago is cold in the cache, and following a list through such

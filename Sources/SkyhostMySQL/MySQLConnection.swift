@@ -2,49 +2,6 @@ import CMariaDB
 import Glibc
 import Skyhost
 
-/// Where and how the driver connects (from the node config, through `mysql_mgr`).
-struct MySQLSettings: Sendable, CustomStringConvertible {
-    var host = "127.0.0.1"
-    var port: UInt32 = 3306
-    /// A unix socket path; when set it is used instead of host and port.
-    var socket: String?
-    var user = "root"
-    var password: String?
-    var database: String?
-    var charset = "utf8mb4"
-    /// Seconds to wait for a connection (and for the server's greeting).
-    var connectTimeout: UInt32 = 5
-    /// Threads, each with its own connection: how many statements run at once.
-    var pool = 2
-
-    var description: String {
-        let target = socket.map { "unix:\($0)" } ?? "\(host):\(port)"
-        return "\(user)@\(target)/\(database ?? "")"
-    }
-}
-
-/// A failed statement or connection, as the server (or Connector/C) reports it.
-struct MySQLFailure: Error, CustomStringConvertible {
-    var code: UInt32
-    var message: String
-    var sqlState: String
-    /// For a call holding several statements: the 1-based position of the one that failed.
-    var statement: Int = 1
-
-    var description: String { "mysql error \(code) (\(sqlState)): \(message)" }
-
-    /// Errors after which the connection is not used again: Connector/C's own errors
-    /// (2000-2999: connection refused, server gone, lost during a query, out of sync ...) and the
-    /// server's "shutdown in progress", "connection killed", "disconnected for inactivity".
-    var dropsConnection: Bool {
-        (2000...2999).contains(code) || code == 1053 || code == 1927 || code == 4031
-    }
-
-    /// The statement was never sent (the connection was already gone when it was written), so
-    /// running it again on a new connection cannot apply it twice.
-    var notSent: Bool { code == UInt32(CR_SERVER_GONE_ERROR) }
-}
-
 /// One client connection (Connector/C's `MYSQL`), used by one driver thread at a time.
 ///
 /// Statements run with the text protocol and CLIENT_MULTI_STATEMENTS (as Skynet's mysql.lua), and

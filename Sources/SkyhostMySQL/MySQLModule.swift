@@ -1,5 +1,4 @@
 import CLua
-import CLuaShim
 import Crypto
 import Lua
 import Skyhost

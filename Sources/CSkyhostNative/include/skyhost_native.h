@@ -159,10 +159,14 @@ int skyhost_loadfile_protected(lua_State *L, const char *path);
 /// the message (with traceback) on the stack. Returns -1 if no callback is set.
 int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int session, uint32_t source);
 
-/// Lua-callable pack/unpack, exported for the core module.
+/// skynet.pack, skynet.unpack and skynet.packstring (serialize.c), for the core module.
 int skyhost_lua_pack(lua_State *L);
 int skyhost_lua_unpack(lua_State *L);
 int skyhost_lua_packstring(lua_State *L);
+
+/// Replaces `loadfile` and require's Lua searcher by the code cache's (code_cache.c); for the
+/// core module's installation, which runs it protected.
+int skyhost_install_code_cache(lua_State *L);
 
 // lua_gc is variadic, which Swift cannot call: the uses the runtime needs. A service's state
 // collects in three phases (see LuaServiceBody): held while it loads, incremental until its

@@ -42,7 +42,7 @@ enum HostBridge {
                 },
                 command: { ctx, cmd, param in
                     let service = HostBridge.service(ctx)
-                    let result = service.node.command(String(cString: cmd!), param.map { String(cString: $0) }, from: service)
+                    let result = CoreCommands.run(String(cString: cmd!), param.map { String(cString: $0) }, from: service)
                     return service.storeCommandResult(result)
                 },
                 log: { ctx, text, size in

@@ -1,50 +1,54 @@
 import Foundation
 
-/// Skynet's `skynet_command`: what `skynet.core.command` does for a service.
-extension Node {
-    func command(_ name: String, _ param: String?, from service: Service) -> String? {
+/// The text commands of `skynet.core.command` and `skynet.core.intcommand` (Skynet's
+/// `skynet_command`): what a Lua service asks of its node by name, `REG`, `LAUNCH`, `TIMEOUT`...
+/// Each takes one optional string parameter and answers a string, or nil.
+enum CoreCommands {
+    /// Runs command `name` for `service` (on the worker that runs it) and returns its answer.
+    static func run(_ name: String, _ param: String?, from service: Service) -> String? {
+        let node = service.node
         switch name {
         case "TIMEOUT":
             return timeoutCommand(param, service)
         case "REG":
             guard let param, !param.isEmpty else { return service.address }
-            return handles.bind(name: param, to: service.handle) ? param : nil
+            return node.handles.bind(name: param, to: service.handle) ? param : nil
         case "NAME":
             let words = (param ?? "").split(separator: " ")
-            guard words.count == 2, let target = resolve(String(words[1])) else { return nil }
-            return handles.bind(name: String(words[0]), to: target) ? String(words[0]) : nil
+            guard words.count == 2, let target = node.resolve(String(words[1])) else { return nil }
+            return node.handles.bind(name: String(words[0]), to: target) ? String(words[0]) : nil
         case "QUERY":
-            guard let param, let handle = handles.handle(named: param) else { return nil }
+            guard let param, let handle = node.handles.handle(named: param) else { return nil }
             return ServiceAddress.format(handle)
         case "EXIT":
             service.requestExit()
             return nil
         case "KILL":
-            guard let param, let handle = resolve(param) else { return nil }
+            guard let param, let handle = node.resolve(param) else { return nil }
             if handle == service.handle {
                 service.requestExit()
             } else {
-                kill(handle)
+                node.kill(handle)
             }
             return nil
         case "LAUNCH":
-            guard let param, let handle = launch(param, from: service.handle) else { return nil }
+            guard let param, let handle = node.launch(param, from: service.handle) else { return nil }
             return ServiceAddress.format(handle)
         case "GETENV":
             guard let param else { return nil }
-            return getenv(param)
+            return node.getenv(param)
         case "SETENV":
             guard let param else { return nil }
             let parts = param.split(separator: " ", maxSplits: 1)
-            setenv(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            node.setenv(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
             return nil
         case "STARTTIME":
-            return String(startTime)
+            return String(node.startTime)
         case "ABORT":
             // Skyhost extension: an optional exit status for the process (`skynet.abort()` = 0).
             let status = Int32(param ?? "") ?? 0
-            log(source: service.handle, "ABORT (exit status \(status))")
-            abort(status: status)
+            node.log(source: service.handle, "ABORT (exit status \(status))")
+            node.abort(status: status)
             return nil
         case "STAT":
             return statCommand(param ?? "", service)
@@ -52,54 +56,58 @@ extension Node {
             // As snlua: signal 0 interrupts the running Lua code, other numbers are logged; the
             // address is returned on success so that the console can report an unknown one.
             let words = (param ?? "").split(separator: " ")
-            guard let first = words.first, let target = liveService(String(first)) else { return nil }
+            guard let first = words.first, let target = liveService(node, String(first)) else { return nil }
             let handle = target.handle
             let number = words.count > 1 ? Int(words[1]) ?? 0 : 0
-            log(source: handle, "recv a signal \(number)")
+            node.log(source: handle, "recv a signal \(number)")
             if number == 0 {
                 target.signalTarget.withLock { $0?.signal() }
             } else if number == 1 {
                 let kb = target.signalTarget.withLock { $0?.memoryUsed ?? 0 } / 1024
-                log(source: handle, "Current Memory \(kb)K")
+                node.log(source: handle, "Current Memory \(kb)K")
             }
             return ServiceAddress.format(handle)
         case "LOGON":
-            guard let target = liveService(param) else { return nil }
+            guard let target = liveService(node, param) else { return nil }
             target.messageLog.withLock { log in
-                if log == nil, let opened = MessageLog(node: self, handle: target.handle, by: service.handle) {
+                if log == nil, let opened = MessageLog(node: node, handle: target.handle, by: service.handle) {
                     log = opened
                     target.isLogging.store(true, ordering: .releasing)
                 }
             }
             return target.isLogging.load(ordering: .acquiring) ? target.address : nil
         case "LOGOFF":
-            guard let target = liveService(param) else { return nil }
+            guard let target = liveService(node, param) else { return nil }
             target.stopMessageLog(by: service.handle)
             return target.address
         default:
-            log(source: service.handle, "Unknown command \(name)")
+            node.log(source: service.handle, "Unknown command \(name)")
             return nil
         }
     }
 
     /// The live service an address (`:0000000a`, `.name`) names.
-    private func liveService(_ address: String?) -> Service? {
-        guard let address, let handle = resolve(address) else { return nil }
-        return handles.lookup(handle)
+    private static func liveService(_ node: Node, _ address: String?) -> Service? {
+        guard let address, let handle = node.resolve(address) else { return nil }
+        return node.handles.lookup(handle)
     }
 
-    private func timeoutCommand(_ param: String?, _ service: Service) -> String? {
+    /// `TIMEOUT ti`: a new session, answered by the timer after `ti` centiseconds (at once when
+    /// `ti` is not positive).
+    private static func timeoutCommand(_ param: String?, _ service: Service) -> String? {
         let ti = Int(param ?? "0") ?? 0
         let session = service.nextSession()
+        let node = service.node
         if ti <= 0 {
-            deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: service)
+            node.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: service)
         } else {
-            timer.add(handle: service.handle, session: session, centiseconds: ti)
+            node.timer.add(handle: service.handle, session: session, centiseconds: ti)
         }
         return String(session)
     }
 
-    private func statCommand(_ what: String, _ service: Service) -> String? {
+    /// `STAT what`: one of the service's own counters (`skynet.stat`).
+    private static func statCommand(_ what: String, _ service: Service) -> String? {
         switch what {
         case "mqlen": return String(service.mailbox.count)
         case "message": return String(service.messagesDispatched)

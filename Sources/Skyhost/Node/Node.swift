@@ -7,6 +7,7 @@ public final class Node: @unchecked Sendable {
     /// The configuration the node was made with.
     public let configuration: NodeConfiguration
     let output: NodeOutput
+    /// The node's services, by handle and by name.
     package let handles: HandleTable
     let scheduler = Scheduler()
     private(set) var timer: TimerQueue!

@@ -9,15 +9,17 @@ import Lua
 /// (default 0), `bootstrap` (default `snlua bootstrap`), `start` (default `main`), `lua_path`,
 /// `lua_cpath`, `luaservice`, `lualoader`, `preload`, `logger` (a log file; default: standard
 /// output), `logpath` (folder of the `logon` message logs), `monitor_interval` (centiseconds
-/// between the endless-loop checks; default 500, as Skynet's 5 s). Skyhost's own `lualib/` and `service/` folders are always searched after the paths
-/// the config gives, so `require "skynet"` and the built-in services are found from any config.
+/// between the endless-loop checks; default 500, as Skynet's 5 s). Skyhost's own `lualib/` and
+/// `service/` folders are always searched after the paths the config gives, so
+/// `require "skynet"` and the built-in services are found from any config.
 public struct NodeConfiguration: Sendable {
     /// The environment, as `skynet.getenv` sees it.
     public var environment: [String: String]
     /// The folder that holds Skyhost's `lualib/` and `service/`.
     public var root: String
-    /// Native modules offered to the node's Lua services besides the built-in ones (for example
-    /// `skyhost.mysql` from the SkyhostMySQL target).
+    /// Native modules offered to the node's Lua services besides the built-in ones
+    /// (`skynet.socketdriver`, `skynet.crypt`); SkyhostMySQL's `enableMySQL()` adds
+    /// `skyhost.mysql`.
     package var nativeModules: [NativeModule] = []
 
     /// Creates a configuration from environment values.

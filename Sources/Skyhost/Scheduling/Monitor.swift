@@ -6,7 +6,7 @@ import Synchronization
 final class Monitor: @unchecked Sendable {
     private let lock = ConditionLock()
     private var stopped = false
-    private var thread: WorkerThread?
+    private var thread: JoinableThread?
     private let interval: UInt64
 
     init(intervalNanoseconds: UInt64 = 5_000_000_000) {
@@ -14,7 +14,7 @@ final class Monitor: @unchecked Sendable {
     }
 
     func start(workers: [WorkerActivity], node: Node) {
-        thread = WorkerThread(name: "skyhost-monitor") { [self, unowned node] in
+        thread = JoinableThread { [self, unowned node] in
             var seen = [UInt64](repeating: 0, count: workers.count)
             lock.lock()
             while !stopped {

@@ -19,7 +19,7 @@ final class Scheduler: @unchecked Sendable {
     /// Workers looking for work without sleeping; a push wakes a sleeper only when none spins.
     private let spinning = Atomic<Int>(0)
     private let queued = Atomic<Int>(0)
-    private var threads: [WorkerThread] = []
+    private var threads: [JoinableThread] = []
     private var activities: [WorkerActivity] = []
     /// Work that waits for a free moment (see `start`).
     private var idleWork: @Sendable () -> Bool = { false }
@@ -132,7 +132,7 @@ final class Scheduler: @unchecked Sendable {
         self.idleWork = idleWork
         activities = workers
         for i in 0..<workers.count {
-            threads.append(WorkerThread(name: "skyhost-worker-\(i)") { body(i) })
+            threads.append(JoinableThread { body(i) })
         }
     }
 

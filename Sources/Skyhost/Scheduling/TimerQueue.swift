@@ -15,7 +15,7 @@ final class TimerQueue: @unchecked Sendable {
     private var heap: [Entry] = []
     private var sequence: UInt64 = 0
     private var stopped = false
-    private var thread: WorkerThread?
+    private var thread: JoinableThread?
     private let fire: @Sendable (UInt32, Int32) -> Void
 
     /// `fire(handle, session)` runs on the timer thread when an entry is due.
@@ -24,7 +24,7 @@ final class TimerQueue: @unchecked Sendable {
     }
 
     func start() {
-        thread = WorkerThread(name: "skyhost-timer") { [self] in run() }
+        thread = JoinableThread { [self] in run() }
     }
 
     func stop() {

@@ -8,8 +8,11 @@ import Synchronization
 /// calling each other stays on one core instead of bouncing between two. Idle workers steal from
 /// the slot, so a service never waits there for long.
 final class WorkerActivity: Sendable {
+    /// Moves with every message the worker starts.
     let version = Atomic<UInt64>(0)
+    /// The sender of the message the worker runs.
     let source = Atomic<UInt32>(0)
+    /// The service the worker runs a message of, or 0 between messages.
     let destination = Atomic<UInt32>(0)
     /// A retained `Service` pointer, or 0.
     private let next = Atomic<UInt>(0)
@@ -32,6 +35,7 @@ final class WorkerActivity: Sendable {
         return Unmanaged<Service>.fromOpaque(p).takeRetainedValue()
     }
 
+    /// The worker starts a message from `source` to `destination`.
     @inline(__always)
     func begin(source: UInt32, destination: UInt32) {
         self.source.store(source, ordering: .relaxed)
@@ -39,6 +43,7 @@ final class WorkerActivity: Sendable {
         version.add(1, ordering: .releasing)
     }
 
+    /// The worker is done with its message.
     @inline(__always)
     func end() {
         destination.store(0, ordering: .relaxed)

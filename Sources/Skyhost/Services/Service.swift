@@ -1,6 +1,7 @@
 import Synchronization
 
-/// What runs a service's messages: a Lua state (`snlua`) or Swift code.
+/// What runs a service's messages: a Lua state (`snlua`), or Swift code (the logger, the harbor,
+/// the Swift API's services, the MySQL driver).
 ///
 /// Only the worker that currently owns the service calls these, one at a time.
 package protocol ServiceBody: AnyObject {
@@ -11,6 +12,7 @@ package protocol ServiceBody: AnyObject {
 }
 
 extension ServiceBody {
+    /// Nothing to release.
     package func close(_ service: Service) {}
 }
 
@@ -26,6 +28,8 @@ package final class Service: @unchecked Sendable {
     package let launchName: String
 
     // Owned by the worker running the service (one at a time), except `signalTarget`.
+
+    /// What runs its messages (nil once the service has retired).
     package var body: ServiceBody? {
         didSet { signalTarget.withLock { $0 = body as? LuaServiceBody } }
     }
@@ -50,6 +54,7 @@ package final class Service: @unchecked Sendable {
     /// Set by the monitor when one message runs too long (Skynet's "endless loop").
     let endless = Atomic<Bool>(false)
 
+    /// A service with no body yet; `HandleTable.register` makes it with its handle.
     package init(handle: UInt32, node: Node, launchName: String) {
         self.handle = handle
         self.node = node

@@ -516,9 +516,6 @@ final class SocketServer: Sendable {
         }
     }
 
-    /// Number of open sockets (tests).
-    var count: Int { state.withLock { $0.entries.count } }
-
     /// A short reason for an error, as `strerror` words it where there is an errno.
     static func describe(_ error: Error) -> String {
         if let io = error as? IOError {

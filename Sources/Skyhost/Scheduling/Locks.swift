@@ -1,12 +1,14 @@
 import Glibc
 
-/// A pthread mutex with a condition variable, for the few places that need to sleep on a
-/// condition (the ready queue, the timer). Everything else uses `Lock` or `Locked` (pthread
-/// mutexes too, which ThreadSanitizer understands).
+/// A pthread mutex with a condition variable, for the places that sleep until something
+/// happens (the ready queue, the timer, the monitor, a node's boot and stop, the MySQL driver's
+/// queue). Everything else uses `Lock` or `Locked` (pthread mutexes too, which ThreadSanitizer
+/// understands).
 package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
+    /// An unlocked lock whose timed waits follow the monotonic clock.
     package init() {
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
@@ -23,9 +25,12 @@ package final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Takes the lock.
     func lock() { pthread_mutex_lock(mutex) }
+    /// Releases the lock.
     func unlock() { pthread_mutex_unlock(mutex) }
 
+    /// Runs `body` holding the lock.
     package func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -41,7 +46,9 @@ package final class ConditionLock: @unchecked Sendable {
         pthread_cond_timedwait(condition, mutex, &ts)
     }
 
+    /// Wakes one waiter.
     package func signal() { pthread_cond_signal(condition) }
+    /// Wakes every waiter.
     package func broadcast() { pthread_cond_broadcast(condition) }
 }
 
@@ -91,36 +98,4 @@ final class Locked<Value>: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)
     }
-}
-
-/// Nanoseconds on the monotonic clock.
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
-
-/// Starts a detached-free joinable thread running `body`.
-final class WorkerThread: @unchecked Sendable {
-    private var thread = pthread_t()
-    private let body: () -> Void
-
-    init(name: String, _ body: @escaping () -> Void) {
-        self.body = body
-        let unmanaged = Unmanaged.passRetained(self)
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setstacksize(&attributes, 8 << 20)
-        pthread_create(
-            &thread, &attributes,
-            { arg in
-                let me = Unmanaged<WorkerThread>.fromOpaque(arg!).takeRetainedValue()
-                me.body()
-                return nil
-            }, unmanaged.toOpaque())
-        pthread_attr_destroy(&attributes)
-        _ = name
-    }
-
-    func join() { pthread_join(thread, nil) }
 }
