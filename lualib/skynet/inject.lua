@@ -10,9 +10,9 @@
 --           skynet.lua's protocol table, and so on. Keyed by upvalue name (a later one wins).
 --           Then the tables of `known` (name -> value; skynet.lua's internals table, whose state
 --           tables are named after skynet.lua's locals) for the names the walk did not find:
---           skynet.lua keeps most of its API in lazily loaded files, so some of its state tables
---           (sleep_session, watching_session, unresponse, ...) are not upvalues of the core's
---           functions; this way they are in _U all the same, under the names Skynet gives them.
+--           the API's files (lualib/skynet/api/) load on first use, so some of the state tables
+--           (sleep_session, unresponse, ...) are not upvalues of skynet.lua's own functions;
+--           this way they are in _U all the same, under the names Skynet gives them.
 --   _P      for each registered protocol with a dispatch function, the tables among that
 --           function's upvalues (same walk): _P.lua.handles is the `handles` table that a
 --           `skynet.dispatch("lua", function ... handles[cmd] ... end)` closure captures.
