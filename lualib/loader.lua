@@ -68,6 +68,8 @@ if not main then
 end
 
 LUA_SERVICE = nil
+-- (the file a reload in place checksums: lualib/skynet/api/reload.lua)
+debug.getregistry()["skyhost.service_file"] = substitute(found_pattern, service_name)
 
 local default_cpath = package.cpath
 if type(LUA_PATH) == "string" and LUA_PATH ~= "" then

@@ -64,6 +64,7 @@ local api = {
 	task = " task uniqtask killthread trace_timeout ",
 	env = " getenv setenv endless mqlen stat memlimit info_func cache pcall ",
 	unknown = " dispatch_unknown_request dispatch_unknown_response ",
+	reload = " on_reload reloaded ",
 }
 
 ---------------------------------------------------------------------------------------------------
@@ -375,6 +376,9 @@ function skynet.init_service(start)
 		ok, err = xpcall(start, debug.traceback)
 	end
 	internal.init_thread = nil
+	if c.reloaded() then	-- started by a reload in place: the reload is told, not the launcher
+		return part("skynet.api.reload").started(ok, err)
+	end
 	if ok then
 		csend(".launcher", skynet.PTYPE_LUA, 0, c.pack("LAUNCHOK"))
 	else

@@ -384,7 +384,7 @@ local READ_ONLY = {
 }
 
 -- Debug commands that change code.
-local CODE_CHANGING = { RUN = true, INJECT = true, ROLLBACK = true, ROLLBACK_BROADCAST = true }
+local CODE_CHANGING = { RUN = true, INJECT = true, ROLLBACK = true, ROLLBACK_BROADCAST = true, RELOAD = true }
 
 -- The update hooks of business services (`_reload_module`, `_hotfix`): a `call` of
 -- one changes code like the updater's commands do.
@@ -479,6 +479,7 @@ function COMMAND.help()
 		injectall = "injectall script file.lua [rollback] : inject into every service started from script",
 		rollbackall = "rollbackall id : undo broadcast id (printed by injectall) in every service",
 		versions = "versions [module] : which services run which version (sha1) of each module",
+		reload = "reload address : start a service again from the files on disk, same address, state handed over",
 	}
 end
 
@@ -660,6 +661,21 @@ function COMMAND.injectall(script, filename, ...)
 	local ok, lines = Patching.broadcast(script, source, filename, { operator = operator },
 		rollback_on_failure, args)
 	return report(ok, lines)
+end
+
+-- reload ADDRESS: starts ADDRESS again from the files on disk, in a new Lua state at the same
+-- address with the same launch arguments, handing over what its skynet.on_reload returns
+-- (lualib/skynet/api/reload.lua). Nothing changes when the new version fails to start.
+function COMMAND.reload(address, ...)
+	local handle = adjust_address(address)
+	local token, words = UpdateAuth.split(...)
+	local operator = UpdateAuth.require(token, table.concat({ "console reload", skynet.address(handle),
+		table.unpack(words, 1, words.n) }, " "))
+	local ok, report = call(handle, "debug", "RELOAD", { operator = operator })
+	if not ok then
+		fail(report)
+	end
+	return report
 end
 
 -- versions [MODULE]: which services run which version (SHA-1 of the file) of each module.

@@ -244,14 +244,40 @@ static int l_memory(lua_State *L) {
     return 1;
 }
 
+// reload(step, requester, session, data, text) -> true, or nothing when the step is out of turn:
+// the steps of a reload in place (lualib/skynet/api/reload.lua drives them; see skyhost_host).
+static int l_reload(lua_State *L) {
+    struct skyhost_binding *b = skyhost_binding_of(L);
+    const char *step = luaL_checkstring(L, 1);
+    uint32_t requester = (uint32_t)luaL_optinteger(L, 2, 0);
+    int session = (int)luaL_optinteger(L, 3, 0);
+    size_t size = 0;
+    const char *data = luaL_optlstring(L, 4, "", &size);
+    const char *text = luaL_optstring(L, 5, "");
+    if (b->host->reload(b->ctx, step, requester, session, data, size, text) != 0) return 0;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+// reloaded() -> the bytes the previous state handed over (a skynet.packstring), or nothing on an
+// ordinary start.
+static int l_reloaded(lua_State *L) {
+    struct skyhost_binding *b = skyhost_binding_of(L);
+    size_t size = 0;
+    const void *data = b->host->handover(b->ctx, &size);
+    if (data == NULL) return 0;
+    lua_pushlstring(L, (const char *)data, size);
+    return 1;
+}
+
 static int open_core(lua_State *L) {
     static const luaL_Reg functions[] = {
         {"send", l_send}, {"redirect", l_redirect}, {"genid", l_genid},
         {"callback", l_callback}, {"command", l_command}, {"intcommand", l_intcommand},
         {"addresscommand", l_addresscommand}, {"error", l_error}, {"tostring", l_tostring},
         {"trash", l_trash}, {"now", l_now}, {"hpc", l_hpc}, {"self", l_self},
-        {"memlimit", l_memlimit}, {"memory", l_memory},
-        {NULL, NULL},
+        {"memlimit", l_memlimit}, {"memory", l_memory}, {"reload", l_reload},
+        {"reloaded", l_reloaded}, {NULL, NULL},
     };
     luaL_newlib(L, functions);
     lua_pushcfunction(L, skyhost_lua_pack);

@@ -18,6 +18,8 @@
 --   INJECT meta source filename args... -> ok, output, { id, summary }   RUN with an operator
 --   PATCHES / ROLLBACK [n] / ROLLBACK_BROADCAST id / VERSIONS / CHECK source filename
 --                    the patch stack and module versions (lualib/skynet/patch.lua, inject_check.lua)
+--   RELOAD meta      -> ok, report: start again from the files on disk, in a new state at the
+--                    same address (lualib/skynet/api/reload.lua)
 --   TERM addr        as if `addr` had exited (its pending calls fail)
 --   SUPPORT proto    -> whether the service has a dispatch function for `proto`
 --   PING             -> empty reply
@@ -182,6 +184,19 @@ local function init(skynet, internals)
 			local u, p = require("skynet.inject").tables(internals, skynet.dispatch_message,
 				skynet.register_protocol)
 			reply(require("skynet.inject_check")(source, filename, u, p))
+		end
+
+		-- RELOAD meta -> (answered by the runtime once the new state has started) ok, report
+		-- A reload in place (lualib/skynet/api/reload.lua); meta: operator.
+		function cmd.RELOAD(meta)
+			local co = internals.running_thread
+			local ok, err = internals.part("skynet.api.reload").prepare(type(meta) == "table" and meta or {},
+				internals.session_coroutine_address[co], internals.session_coroutine_id[co])
+			if ok then
+				skynet.ignoreret()
+			else
+				reply(false, err)
+			end
 		end
 
 		function cmd.TERM(address)

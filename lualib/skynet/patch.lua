@@ -91,6 +91,25 @@ function M.set_version(name, checksum)
 	versions[name] = checksum
 end
 
+-- What a reload in place hands to the new state: the records as `list` gives them, and the last
+-- id, so that ids go on from there.
+function M.history()
+	return { records = M.list(), last_id = last_id }
+end
+
+-- In a state a reload in place started: the history of the state it replaced (records that can
+-- no longer be rolled back: the code they patched is gone), then `record`, the reload. -> its id
+function M.adopt(history, record)
+	if history then
+		for _, r in ipairs(history.records) do
+			r.replaced = true
+			stack[#stack + 1] = r
+		end
+		last_id = math.max(last_id, history.last_id or 0)
+	end
+	return M.push(record)
+end
+
 ---------------------------------------------------------------------------------------------------
 -- Rolling back an inject
 
@@ -188,7 +207,11 @@ end
 local function rollback_top(roots)
 	local record = stack[#stack]
 	local line, err
-	if record.kind == "reload" then
+	if record.replaced then
+		return nil, string.format("%s: it patched the code a reload replaced", describe(record))
+	elseif record.kind == "reload_service" then
+		return nil, string.format("%s: a service reload is rolled back by the runtime", describe(record))
+	elseif record.kind == "reload" then
 		line, err = rollback_reload(record, roots)
 	else
 		line = rollback_inject(record)

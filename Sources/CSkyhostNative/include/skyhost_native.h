@@ -61,6 +61,18 @@ struct skyhost_host {
     void (*code_store)(void *ctx, const char *path, const struct skyhost_file_stamp *stamp,
                        const void *source, size_t size, const void *bytecode, size_t bytecode_size,
                        char checksum[41]);
+    /// A step of reloading the calling service in place (ServiceReload.swift): "hold" (the old
+    /// state waits for its requests in flight: only answers reach it now), "cancel" (it gave up:
+    /// everything held is delivered again), "swap" (start the new state once this message is
+    /// done, handing it `data`; answer `session` of `requester` when it has started; `text` lists
+    /// the sessions the old state still waits on, space-separated), "started" (the new state's
+    /// start function returned: `session` 1, or 0 when it failed; `data` the report or the
+    /// reason). Returns 0, or -1 when the step is out of turn (no reload under way, or one is).
+    int (*reload)(void *ctx, const char *step, uint32_t requester, int session, const void *data,
+                  size_t size, const char *text);
+    /// What the old state handed over to the calling state, when a reload in place started it
+    /// (`size` bytes, valid while the state lives), else NULL.
+    const void *(*handover)(void *ctx, size_t *size);
 };
 
 /// The registry key of the table module name -> SHA-1 (40 hex digits) of the source file each

@@ -80,6 +80,18 @@ enum HostBridge {
                         source: UnsafeRawBufferPointer(start: source, count: size),
                         bytecode: UnsafeRawBufferPointer(start: bytecode, count: bytecodeSize))
                     checksum!.update(from: code.checksum, count: 41)
+                },
+                reload: { ctx, step, requester, session, data, size, text in
+                    let service = HostBridge.service(ctx)
+                    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+                    return service.node.reloadStep(
+                        service, String(cString: step!), requester: requester, session: session, data: bytes,
+                        text: String(cString: text!)) ? 0 : -1
+                },
+                handover: { ctx, size in
+                    guard let handover = (HostBridge.service(ctx).body as? LuaServiceBody)?.handover else { return nil }
+                    size!.pointee = handover.count
+                    return UnsafeRawPointer(handover.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!)
                 }))
         return UnsafePointer(t)
     }()

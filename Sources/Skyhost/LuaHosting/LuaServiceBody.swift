@@ -15,6 +15,8 @@ final class LuaServiceBody: ServiceBody {
     /// Set when the loader has run: the end of the next message asks for the collector's switch
     /// to generational mode (see `runLoader`).
     private var generationalPending = false
+    /// What the old state handed over, while a reload in place starts this one.
+    private(set) var handover: UnsafeMutableRawBufferPointer?
 
     /// Binds a prepared state (made ahead by `BlankStates`, or now) to `service`.
     init(service: Service, environment: [String: String], prepared: PreparedLuaState?) throws {
@@ -64,22 +66,7 @@ final class LuaServiceBody: ServiceBody {
 
     private func runLoader(args: String, in service: Service) {
         do {
-            // As snlua: no collection while the service loads (its heap only grows then: the
-            // prepared state holds the collector, skyhost_gc_hold), and the generational
-            // collector afterwards, which suits services' many short-lived message tables.
-            // Switching runs a full collection; asked for at the end of the next message
-            // (normally the start function, which has then told the launcher) and done in a
-            // runtime message of its own, so it is not part of what newservice waits for.
-            // Until then the pause is the default again, so that a start function that allocates
-            // a lot is collected as usual once the heap has grown tenfold.
-            defer {
-                skyhost_forget_prepared(state.raw)
-                skyhost_gc_release(state.raw)
-                generationalPending = true
-            }
-            try state.check(skyhost_loadfile_protected(state.raw, loaderPath))
-            try state.push(args)
-            try state.call(arguments: 1, results: 0)
+            try load(args: args)
         } catch {
             service.node.log(source: service.handle, "lua loader error : \(error)")
             // Tell the launcher, so that the caller of newservice gets an error, then exit.
@@ -92,7 +79,49 @@ final class LuaServiceBody: ServiceBody {
             }
             service.requestExit()
         }
-        state.top = 0
+    }
+
+    /// Starts this state in place of another (a reload in place): runs the loader with the
+    /// service's launch arguments now, instead of on a first message. Its start function then
+    /// reports to the reload rather than to the launcher.
+    func start(launchArguments: String) throws {
+        initialized = true
+        try load(args: launchArguments)
+    }
+
+    /// Keeps a copy of what the old state hands over, for `skynet.reloaded`.
+    func keepHandover(_ bytes: [UInt8]) {
+        dropHandover()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        buffer.copyBytes(from: bytes)
+        handover = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count])
+    }
+
+    /// Frees the handover once the start is over.
+    func dropHandover() {
+        handover.map { UnsafeMutableRawPointer($0.baseAddress!).deallocate() }
+        handover = nil
+    }
+
+    /// Runs the loader with the launch string `args`; throws what it raised.
+    private func load(args: String) throws {
+        // As snlua: no collection while the service loads (its heap only grows then: the
+        // prepared state holds the collector, skyhost_gc_hold), and the generational collector
+        // afterwards, which suits services' many short-lived message tables. Switching runs a
+        // full collection; asked for at the end of the next message (normally the start
+        // function, which has then told the launcher) and done in a runtime message of its own,
+        // so it is not part of what newservice waits for. Until then the pause is the default
+        // again, so that a start function that allocates a lot is collected as usual once the
+        // heap has grown tenfold.
+        defer {
+            state.top = 0
+            skyhost_forget_prepared(state.raw)
+            skyhost_gc_release(state.raw)
+            generationalPending = true
+        }
+        try state.check(skyhost_loadfile_protected(state.raw, loaderPath))
+        try state.push(args)
+        try state.call(arguments: 1, results: 0)
     }
 
     /// Switches the collector to generational mode (which runs a full collection): the
@@ -111,6 +140,7 @@ final class LuaServiceBody: ServiceBody {
     }
 
     deinit {
+        dropHandover()
         prepared.discard()
     }
 }

@@ -51,6 +51,13 @@ final class Mailbox: @unchecked Sendable {
             overloadThreshold = 1024
         }
 
+        mutating func prepend(_ messages: [Message]) {
+            while count + messages.count > capacity { grow() }
+            head = (head - messages.count) & (capacity - 1)
+            for (i, m) in messages.enumerated() { ring[(head + i) & (capacity - 1)] = m }
+            count += messages.count
+        }
+
         mutating func removeFirst() -> Message {
             let m = ring[head]
             head = (head + 1) & (capacity - 1)
@@ -123,6 +130,18 @@ final class Mailbox: @unchecked Sendable {
             if s.scheduled || s.closed { return false }
             s.scheduled = true
             return true
+        }
+    }
+
+    /// Puts messages back at the head of the queue, in their order (what a reload in place held
+    /// back). For the worker that owns the service, which stays claimed. Returns the messages
+    /// when the mailbox has closed (the caller still owns them), else nothing.
+    func putBack(_ messages: [Message]) -> [Message] {
+        guard !messages.isEmpty else { return [] }
+        return lock.withLock {
+            if s.closed { return messages }
+            s.prepend(messages)
+            return []
         }
     }
 

@@ -241,7 +241,7 @@ public final class Node: @unchecked Sendable {
         case "snlua":
             let service = handles.register { Service(handle: $0, node: self, launchName: launchName) }
             do {
-                service.body = try LuaServiceBody(service: service, environment: environment.withLock { $0 }, prepared: blankStates.take())
+                service.body = try newLuaBody(for: service, prepared: blankStates.take())
             } catch {
                 handles.retire(service.handle)
                 log(source: source, "launch \(launchName) failed: \(error)")
@@ -261,6 +261,12 @@ public final class Node: @unchecked Sendable {
             log(source: source, "launch \(launchName) failed: unknown service module \(module)")
             return nil
         }
+    }
+
+    /// A Lua state for `service` with the node's environment as it is now (a launch, or the
+    /// new state of a reload in place).
+    func newLuaBody(for service: Service, prepared: PreparedLuaState?) throws -> LuaServiceBody {
+        try LuaServiceBody(service: service, environment: environment.withLock { $0 }, prepared: prepared)
     }
 
     /// Removes a service from the handle table and retires it: now if it is idle, else through
@@ -302,6 +308,17 @@ public final class Node: @unchecked Sendable {
         }
         sockets.closeAll(ownedBy: service.handle)
         for m in service.mailbox.close() { bounce(m, from: service) }
+        if let reload = service.reload {
+            // Killed mid-reload: what it held goes the way of its mailbox, and the state that
+            // waited to be closed or restored is closed.
+            service.reload = nil
+            for m in reload.held { bounce(m, from: service) }
+            switch reload.phase {
+            case .starting(let old), .started(let old, _): old.close(service)
+            case .failed(let old?, _): old.close(service)
+            default: break
+            }
+        }
         service.closeBody()
     }
 }

@@ -65,6 +65,13 @@ extension Node {
                 if message.type == Message.collectorType { (service.body as? LuaServiceBody)?.switchToGenerational() }
                 continue
             }
+            if (service.reload != nil || !service.staleSessions.isEmpty) && interceptForReload(message, of: service) {
+                if let again = advanceReload(service) {
+                    putBack(again + batch[(i + 1)...], into: service)
+                    break
+                }
+                continue
+            }
             let start = monotonicNanoseconds()
             service.busySince.store(start, ordering: .relaxed)
             if service.isLogging.load(ordering: .relaxed) {
@@ -77,6 +84,10 @@ extension Node {
             service.cpuNanoseconds &+= monotonicNanoseconds() - start
             service.messagesDispatched += 1
             message.release()
+            if service.reload != nil, let again = advanceReload(service) {
+                putBack(again + batch[(i + 1)...], into: service)
+                break
+            }
         }
         service.runningOn = nil
         if service.killed.load(ordering: .acquiring) || service.exitRequested {
@@ -84,6 +95,12 @@ extension Node {
             return false
         }
         return service.mailbox.finishBatch()
+    }
+
+    /// Puts what a reload in place held (and the rest of the batch) back at the head of the
+    /// mailbox, to be run again in order.
+    private func putBack(_ messages: [Message], into service: Service) {
+        for m in service.mailbox.putBack(messages) { bounce(m, from: service) }
     }
 
     /// Tells the sender of an undeliverable message that it failed (Skynet's drop_message).

@@ -40,6 +40,11 @@ package final class Service: @unchecked Sendable {
     var runningOn: WorkerActivity?
     private var lastSession: Int32 = 0
     private var commandResult: ContiguousArray<CChar> = []
+    /// The reload in place under way, if any (see `ServiceReload`).
+    var reload: ServiceReload?
+    /// Sessions of a Lua state a reload replaced that were still pending: their answers are
+    /// dropped when they come.
+    var staleSessions: Set<Int32> = []
     var messagesDispatched: Int = 0
     var cpuNanoseconds: UInt64 = 0
     /// Set by `logon`: every message received is appended to a file (read by the owner).

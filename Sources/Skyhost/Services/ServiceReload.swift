@@ -1,0 +1,190 @@
+/// A reload in place under way on one Lua service: a new `lua_State` started from the files on
+/// disk, at the same handle, replacing the old one between two messages (docs/hot-updates.md).
+///
+/// The old state drives the first half (lualib/skynet/api/reload.lua, from its debug `RELOAD`):
+/// it asks for the hold, waits until none of its requests is in flight, runs its `on_reload` and
+/// asks for the swap. The worker does the rest once that message is done: it makes the new state
+/// and runs the loader in it; the new state's start function reports how it went. Then the old
+/// state is closed (or, when anything failed, the new one is, and the old one serves again with
+/// everything it had).
+///
+/// From the hold to the end only answers reach the service (RESPONSE, and ERROR of a session):
+/// those the old state waits for while it drains, those of the new state's own sessions while it
+/// starts. Everything else is held and, when the reload ends either way, goes back to the head of
+/// the mailbox in the order it came, so the version that serves from then on sees every message
+/// once, in order. Answers to the sessions of a replaced state are dropped.
+///
+/// Owned by the worker that runs the service, like the service's body.
+final class ServiceReload {
+    enum Phase {
+        /// The old state waits for its requests in flight.
+        case draining
+        /// The old state asked for the new one, handing over these bytes; it starts once the
+        /// current message is done.
+        case swapRequested(handover: [UInt8])
+        /// The new state runs its loader and its start function; `old` waits.
+        case starting(old: LuaServiceBody)
+        /// The new state has started; `report` answers the requester.
+        case started(old: LuaServiceBody, report: String)
+        /// The reload failed: the new state (if there is one) goes, `old` (if it was replaced)
+        /// serves again.
+        case failed(old: LuaServiceBody?, reason: String)
+        /// The old state gave up before the swap and has answered the requester itself.
+        case cancelled
+    }
+
+    var phase: Phase = .draining
+    /// Who asked for the reload, and the session its answer carries.
+    var requester: UInt32 = 0
+    var session: Int32 = 0
+    /// Sessions the old state waits on: held while the new state starts, dropped once it has.
+    var oldSessions: Set<Int32> = []
+    /// Messages held back, oldest first.
+    var held: [Message] = []
+    /// The timer session that bounds the new state's start (0 before it starts).
+    var deadlineSession: Int32 = 0
+
+    /// Whether `message` may reach the service now (else it is held).
+    func admits(_ message: Message) -> Bool {
+        let answer =
+            message.type == ProtocolType.response.rawValue
+            || (message.type == ProtocolType.error.rawValue && message.session != 0)
+        return answer && !oldSessions.contains(message.session)
+    }
+
+    /// How long the old state may wait for its requests, and the new one may take to start,
+    /// when the node's `reload_timeout` (seconds) does not say.
+    static let defaultTimeoutSeconds = 5.0
+}
+
+extension Node {
+    /// The seconds a reload's drain, and its new state's start, may take (`reload_timeout`).
+    var reloadTimeoutSeconds: Double {
+        getenv("reload_timeout").flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? ServiceReload.defaultTimeoutSeconds
+    }
+
+    /// A step of `skynet.core.reload` from `service`'s Lua code (see `skyhost_host.reload`).
+    /// Returns false when the step is out of turn.
+    func reloadStep(
+        _ service: Service, _ step: String, requester: UInt32, session: Int32, data: UnsafeRawBufferPointer, text: String
+    ) -> Bool {
+        switch step {
+        case "hold":
+            guard service.reload == nil else { return false }
+            service.reload = ServiceReload()
+        case "cancel":
+            guard let reload = service.reload, case .draining = reload.phase else { return false }
+            reload.phase = .cancelled
+        case "swap":
+            guard let reload = service.reload, case .draining = reload.phase else { return false }
+            reload.requester = requester
+            reload.session = session
+            reload.oldSessions = Set(text.split(separator: " ").compactMap { Int32($0) })
+            reload.phase = .swapRequested(handover: Array(data))
+        case "started":
+            guard let reload = service.reload, case .starting(let old) = reload.phase else { return false }
+            let report = String(decoding: data, as: UTF8.self)
+            reload.phase = session == 1 ? .started(old: old, report: report) : .failed(old: old, reason: report)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Whether the worker takes `message` for the reload instead of dispatching it: held, or the
+    /// start's deadline. Also drops answers to the sessions of a replaced state.
+    func interceptForReload(_ message: Message, of service: Service) -> Bool {
+        if let reload = service.reload {
+            if message.session == reload.deadlineSession, message.type == ProtocolType.response.rawValue,
+                reload.deadlineSession != 0
+            {
+                reload.deadlineSession = 0
+                if case .starting(let old) = reload.phase {
+                    let seconds = reloadTimeoutSeconds
+                    reload.phase = .failed(
+                        old: old, reason: "the new version did not finish starting within \(seconds) s (does it call skynet.start?)")
+                }
+                return true
+            }
+            if !reload.admits(message) {
+                reload.held.append(message)
+                return true
+            }
+            return false
+        }
+        if !service.staleSessions.isEmpty, message.type == ProtocolType.response.rawValue || message.type == ProtocolType.error.rawValue,
+            service.staleSessions.remove(message.session) != nil
+        {
+            message.release()
+            return true
+        }
+        return false
+    }
+
+    /// Moves the service's reload on after a message: starts the new state when the swap was
+    /// asked for, and ends the reload when it has started, failed or been given up. Returns the
+    /// messages to deliver again (ahead of everything else) when it ended, else nil.
+    func advanceReload(_ service: Service) -> [Message]? {
+        guard let reload = service.reload else { return nil }
+        if case .swapRequested(let handover) = reload.phase {
+            startReplacement(service, reload, handover: handover)
+        }
+        switch reload.phase {
+        case .draining, .swapRequested, .starting:
+            return nil
+        case .cancelled:
+            break
+        case .started(let old, let report):
+            old.close(service)
+            (service.body as? LuaServiceBody)?.dropHandover()
+            service.staleSessions.formUnion(reload.oldSessions)
+            answer(reload, from: service, ok: true, report)
+        case .failed(let old, let reason):
+            if let old {
+                let replacement = service.body
+                service.body = old
+                replacement?.close(service)
+            }
+            log(source: service.handle, "reload failed: \(reason)")
+            answer(reload, from: service, ok: false, reason)
+        }
+        if reload.deadlineSession != 0 { service.staleSessions.insert(reload.deadlineSession) }
+        service.reload = nil
+        return reload.held
+    }
+
+    /// Makes the new state and runs the loader in it.
+    private func startReplacement(_ service: Service, _ reload: ServiceReload, handover: [UInt8]) {
+        guard let old = service.body as? LuaServiceBody else {
+            reload.phase = .failed(old: nil, reason: "not a Lua service")
+            return
+        }
+        let replacement: LuaServiceBody
+        do {
+            replacement = try newLuaBody(for: service, prepared: nil)
+        } catch {
+            reload.phase = .failed(old: nil, reason: "cannot make a new Lua state: \(error)")
+            return
+        }
+        replacement.keepHandover(handover)
+        service.body = replacement
+        reload.phase = .starting(old: old)
+        reload.deadlineSession = service.nextSession()
+        timer.add(handle: service.handle, session: reload.deadlineSession, centiseconds: Int(reloadTimeoutSeconds * 100))
+        let words = service.launchName.split(separator: " ", maxSplits: 1)
+        do {
+            try replacement.start(launchArguments: words.count > 1 ? String(words[1]) : "")
+        } catch {
+            reload.phase = .failed(old: old, reason: "\(error)")
+        }
+    }
+
+    /// Answers the requester of the reload with `(ok, text)`, skynet.pack'ed.
+    private func answer(_ reload: ServiceReload, from service: Service, ok: Bool, _ text: String) {
+        guard reload.requester != 0, let bytes = try? SkynetPack.pack([.bool(ok), .string(text)]) else { return }
+        let (data, size) = Message.payload(copying: bytes)
+        deliver(
+            Message(source: service.handle, session: reload.session, type: ProtocolType.response.rawValue, data: data, size: size),
+            to: reload.requester)
+    }
+}

@@ -1,0 +1,139 @@
+-- skynet.on_reload, skynet.reloaded: a service's side of a reload in place (the console's
+-- `reload ADDRESS`). ServiceReload.swift does the runtime's side; docs/hot-updates.md tells the
+-- operator's.
+--
+-- The old state (its debug RELOAD calls `prepare`) asks the runtime to hold every message but
+-- answers, waits until none of its requests is in flight, runs the function given to
+-- skynet.on_reload and hands what it returns to the new state, with its patch history, in one
+-- skynet.packstring. The new state reads those values with skynet.reloaded() while it starts;
+-- the end of its start function reports to the runtime (`started`) instead of the launcher.
+
+local skynet, internal = ...
+local c = internal.c
+
+local on_reload	-- the function given to skynet.on_reload
+local handover	-- in a state a reload started: table.pack(info, values...), false once read out
+
+function skynet.on_reload(fn)
+	if fn ~= nil and type(fn) ~= "function" then
+		error("skynet.on_reload needs a function (or nil)", 2)
+	end
+	on_reload = fn
+end
+
+local function unpacked()
+	if handover == nil then
+		local data = c.reloaded()
+		handover = data and table.pack(c.unpack(data)) or false
+	end
+	return handover
+end
+
+-- The values the previous version's on_reload returned (nothing on an ordinary start, and
+-- nothing once the start function has returned).
+function skynet.reloaded()
+	local h = unpacked()
+	if h then
+		return table.unpack(h, 2, h.n)
+	end
+end
+
+-- What the old state is still doing for others or waits on others for: calls waiting for their
+-- answer, requests not answered yet (except `me`, the RELOAD request), responses held back.
+local function in_flight(me)
+	local busy = {}
+	for session, address in pairs(internal.watching_session) do
+		busy[#busy + 1] = string.format("a call to %s (session %d)", skynet.address(address), session)
+	end
+	for co, session in pairs(internal.session_coroutine_id) do
+		if co ~= me and session ~= 0 then
+			busy[#busy + 1] = string.format("a request from %s (session %d)",
+				skynet.address(internal.session_coroutine_address[co]), session)
+		end
+	end
+	for _, address in pairs(internal.unresponse) do
+		busy[#busy + 1] = "a response held for " .. skynet.address(address)
+	end
+	return busy
+end
+
+local helpers = {}
+
+-- The old state's part, run by the debug RELOAD request of `requester` (session `session`):
+-- true when the runtime now starts the new state (and will answer the request), or false and
+-- the reason, with nothing changed.
+function helpers.prepare(meta, requester, session)
+	if not c.reload("hold") then
+		return false, "a reload of this service is already under way"
+	end
+	local me = internal.running_thread
+	local limit = tonumber(skynet.getenv "reload_timeout") or 5
+	local deadline = skynet.now() + limit * 100
+	local busy = in_flight(me)
+	while busy[1] do
+		if skynet.now() >= deadline then
+			c.reload("cancel")
+			return false, string.format("still in flight after %g s: %s", limit, table.concat(busy, ", "))
+		end
+		skynet.sleep(1)
+		busy = in_flight(me)
+	end
+	local values = table.pack(true)
+	if on_reload then
+		values = table.pack(xpcall(on_reload, debug.traceback))
+		if not values[1] then
+			c.reload("cancel")
+			return false, "on_reload raised: " .. tostring(values[2])
+		end
+	end
+	local patch = package.loaded["skynet.patch"]
+	local info = { operator = meta.operator or "anonymous", history = patch and patch.history() }
+	local packed, data = pcall(c.packstring, info, table.unpack(values, 2, values.n))
+	if not packed then
+		c.reload("cancel")
+		return false, "on_reload returned what skynet.pack cannot carry: " .. tostring(data)
+	end
+	local sessions = {}
+	for waited in pairs(internal.session_id_coroutine) do
+		sessions[#sessions + 1] = waited
+	end
+	c.reload("swap", requester, session, data, table.concat(sessions, " "))
+	return true
+end
+
+-- The SHA-1 of the file the service was started from (the loader keeps its path).
+local function service_checksum()
+	local path = debug.getregistry()["skyhost.service_file"]
+	local f = path and io.open(path, "rb")
+	if not f then
+		return ""
+	end
+	local source = f:read "a"
+	f:close()
+	local crypt = require "skynet.crypt"
+	return crypt.hexencode(crypt.sha1(source))
+end
+
+-- The new state's part: its start function returned (ok), or raised (err). A successful start
+-- is a patch on the service's stack, after the history of the state it replaced.
+function helpers.started(ok, err)
+	local info = unpacked() and handover[1] or {}
+	handover = false
+	local report
+	if ok then
+		local checksum = service_checksum()
+		local id = require("skynet.patch").adopt(info.history, {
+			kind = "reload_service", name = SERVICE_NAME, checksum = checksum,
+			operator = info.operator or "anonymous",
+			summary = string.format("service %s %s", SERVICE_NAME, checksum:sub(1, 8)),
+		})
+		report = string.format("reloaded %s: patch #%d", skynet.address(skynet.self()), id)
+		skynet.error(string.format("patch #%d applied: reload_service %s by %s", id, SERVICE_NAME,
+			info.operator or "anonymous"))
+	else
+		report = "the new version's start failed: " .. tostring(err)
+	end
+	c.reload("started", 0, ok and 1 or 0, report)
+end
+
+return helpers
