@@ -87,6 +87,7 @@ let package = Package(
                 "Pack/lua",
                 "PackFuzz/lua",
                 "SafePatch/lua",
+                "ServiceReload/lua",
                 "ServiceLifecycle/lua",
                 "Socket/lua",
                 "Storm/lua",

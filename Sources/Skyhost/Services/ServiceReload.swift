@@ -100,7 +100,7 @@ extension Node {
             {
                 reload.deadlineSession = 0
                 if case .starting(let old) = reload.phase {
-                    let seconds = reloadTimeoutSeconds
+                    let seconds = String(format: "%g", reloadTimeoutSeconds)
                     reload.phase = .failed(
                         old: old, reason: "the new version did not finish starting within \(seconds) s (does it call skynet.start?)")
                 }

@@ -59,6 +59,13 @@ end
 
 local helpers = {}
 
+-- Gives the reload up before the swap: every message held reaches this state again.
+local function cancel(reason)
+	c.reload("cancel")
+	skynet.error("reload failed: " .. reason)
+	return false, reason
+end
+
 -- The old state's part, run by the debug RELOAD request of `requester` (session `session`):
 -- true when the runtime now starts the new state (and will answer the request), or false and
 -- the reason, with nothing changed.
@@ -70,10 +77,12 @@ function helpers.prepare(meta, requester, session)
 	local limit = tonumber(skynet.getenv "reload_timeout") or 5
 	local deadline = skynet.now() + limit * 100
 	local busy = in_flight(me)
+	if busy[1] then
+		skynet.error("reload waits for " .. table.concat(busy, ", "))
+	end
 	while busy[1] do
 		if skynet.now() >= deadline then
-			c.reload("cancel")
-			return false, string.format("still in flight after %g s: %s", limit, table.concat(busy, ", "))
+			return cancel(string.format("still in flight after %g s: %s", limit, table.concat(busy, ", ")))
 		end
 		skynet.sleep(1)
 		busy = in_flight(me)
@@ -82,16 +91,14 @@ function helpers.prepare(meta, requester, session)
 	if on_reload then
 		values = table.pack(xpcall(on_reload, debug.traceback))
 		if not values[1] then
-			c.reload("cancel")
-			return false, "on_reload raised: " .. tostring(values[2])
+			return cancel("on_reload raised: " .. tostring(values[2]))
 		end
 	end
 	local patch = package.loaded["skynet.patch"]
 	local info = { operator = meta.operator or "anonymous", history = patch and patch.history() }
 	local packed, data = pcall(c.packstring, info, table.unpack(values, 2, values.n))
 	if not packed then
-		c.reload("cancel")
-		return false, "on_reload returned what skynet.pack cannot carry: " .. tostring(data)
+		return cancel("on_reload returned what skynet.pack cannot carry: " .. tostring(data))
 	end
 	local sessions = {}
 	for waited in pairs(internal.session_id_coroutine) do

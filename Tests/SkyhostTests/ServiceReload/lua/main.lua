@@ -1,0 +1,17 @@
+-- The console on a free port, .counter (:0a), .slowpoke (:0b), then the services named in the
+-- environment's test_services (space-separated launch lines, comma-separated); prints "ready".
+local skynet = require "skynet"
+
+skynet.start(function()
+	skynet.newservice("debug_console", "127.0.0.1", "0")
+	skynet.name(".counter", skynet.newservice("counter"))
+	skynet.name(".slowpoke", skynet.newservice("slowpoke"))
+	for line in (skynet.getenv "test_services" or ""):gmatch("[^,]+") do
+		local words = {}
+		for w in line:gmatch("%S+") do
+			words[#words + 1] = w
+		end
+		skynet.newservice(table.unpack(words))
+	end
+	print("ready")
+end)
