@@ -4,7 +4,11 @@
 --
 --   Patching.broadcast(script, source, filename, meta, rollback_on_failure, args)
 --       -> ok, lines, id       inject into every service started as `snlua SCRIPT ...`
---   Patching.rollback(handle, count)       -> ok, lines
+--   Patching.rollback(handle, count, meta) -> ok, lines
+--   Patching.reload(handle, meta)          -> ok, lines     reload one service in place
+--   Patching.reload_all(script, meta, rollback_on_failure) -> ok, lines, n     every service started
+--       as `snlua SCRIPT ...` (n reloaded and left so); with rollback_on_failure, if one fails
+--       the others go back
 --   Patching.rollback_broadcast(id)        -> ok, lines     every service patched by broadcast id
 --   Patching.patches(handle[, list])       -> lines          the patch stack of one service (list:
 --       its debug PATCHES answer, when the caller asked for it itself)
@@ -173,12 +177,60 @@ function Patching.rollback_broadcast(id)
 	return rollback_in(patched, id)
 end
 
-function Patching.rollback(handle, count)
-	local lines, err = skynet.call(handle, "debug", "ROLLBACK", count)
-	if not lines then
+function Patching.rollback(handle, count, meta)
+	local lines, err = skynet.call(handle, "debug", "ROLLBACK", count, meta)
+	if lines == true then	-- a reload in place rolled back: the runtime's report
+		return true, { err }
+	elseif not lines then
 		return false, { tostring(err) }
 	end
 	return true, lines
+end
+
+-- The centiseconds a reload may take: its drain and its new state's start, each up to the
+-- node's reload_timeout (seconds, default 5), and a second more.
+local function reload_time()
+	return math.ceil(((tonumber(skynet.getenv "reload_timeout") or 5) * 2 + 1) * 100)
+end
+
+function Patching.reload(handle, meta)
+	local ok, report = skynet.call(handle, "debug", "RELOAD", meta)
+	return ok, { report }
+end
+
+function Patching.reload_all(script, meta, rollback_on_failure)
+	local handles = lua_services(script)
+	if #handles == 0 then
+		return false, { string.format("no running service was started from %s", script) }
+	end
+	local outcome = Patching.ask_all(handles, "debug", reload_time(), "RELOAD", meta)
+	local lines, reloaded, failed = {}, {}, 0
+	for _, handle in ipairs(handles) do
+		local o = outcome[handle]
+		if type(o) == "table" and o[1] then
+			reloaded[#reloaded + 1] = handle
+			lines[#lines + 1] = string.format("%s ok: %s", skynet.address(handle), tostring(o[2]))
+		else
+			failed = failed + 1
+			lines[#lines + 1] = string.format("%s FAILED: %s", skynet.address(handle),
+				type(o) == "table" and tostring(o[2]) or tostring(o or "no answer in time"))
+		end
+	end
+	table.insert(lines, 1, string.format("reloadall %s: %d services, %d reloaded, %d failed", script, #handles,
+		#reloaded, failed))
+	if failed > 0 and rollback_on_failure and #reloaded > 0 then
+		local undo = Patching.ask_all(reloaded, "debug", reload_time(), "ROLLBACK", 1, meta)
+		for _, handle in ipairs(reloaded) do
+			local o = undo[handle]
+			if type(o) == "table" and o[1] == true then
+				lines[#lines + 1] = string.format("%s %s", skynet.address(handle), tostring(o[2]))
+			else
+				lines[#lines + 1] = string.format("%s rollback FAILED: %s", skynet.address(handle),
+					type(o) == "table" and tostring(o[2]) or tostring(o or "no answer in time"))
+			end
+		end
+	end
+	return failed == 0, lines, (failed > 0 and rollback_on_failure) and 0 or #reloaded
 end
 
 local function format_time(t)

@@ -28,13 +28,14 @@ TARGET=$3
 
 if [ -z "$NODE" ] || [ -z "$UPDATE_TYPE" ] || [ -z "$TARGET" ]; then
     echo "Usage: $0 <node> <type> <target>"
-    echo "  type: service | module | config | script"
+    echo "  type: service | module | config | script | reload"
     echo ""
     echo "Examples:"
     echo "  $0 node1 service game_logic"
     echo "  $0 node1 module business"
     echo "  $0 node1 config game_values"
     echo "  $0 node1 script scripts/migrate_v2.lua"
+    echo "  $0 node1 reload game_logic"
     exit 1
 fi
 
@@ -70,6 +71,10 @@ case $UPDATE_TYPE in
     config)
         echo "更新配置: $TARGET"
         COMMAND="call .config_mgr lua load $TARGET ./config/$TARGET.json"
+        ;;
+    reload)
+        echo "重新加载服务: $TARGET"
+        COMMAND="call .updater lua reload_service $TARGET"
         ;;
     script)
         echo "执行脚本: $TARGET"

@@ -480,6 +480,7 @@ function COMMAND.help()
 		rollbackall = "rollbackall id : undo broadcast id (printed by injectall) in every service",
 		versions = "versions [module] : which services run which version (sha1) of each module",
 		reload = "reload address : start a service again from the files on disk, same address, state handed over",
+		reloadall = "reloadall script [rollback] : reload every service started from script",
 	}
 end
 
@@ -633,9 +634,12 @@ end
 function COMMAND.rollback(address, ...)
 	local handle = adjust_address(address)
 	local token, words = UpdateAuth.split(...)
-	UpdateAuth.require(token, table.concat({ "console rollback", skynet.address(handle),
+	local operator = UpdateAuth.require(token, table.concat({ "console rollback", skynet.address(handle),
 		table.unpack(words, 1, words.n) }, " "))
-	local lines, err = call(handle, "debug", "ROLLBACK", words[1])
+	local lines, err = call(handle, "debug", "ROLLBACK", words[1], { operator = operator })
+	if type(lines) == "boolean" then	-- a reload in place rolled back (or not): the runtime's report
+		return report(lines, { tostring(err) })
+	end
 	return report(lines ~= nil, lines or { tostring(err) })
 end
 
@@ -671,11 +675,18 @@ function COMMAND.reload(address, ...)
 	local token, words = UpdateAuth.split(...)
 	local operator = UpdateAuth.require(token, table.concat({ "console reload", skynet.address(handle),
 		table.unpack(words, 1, words.n) }, " "))
-	local ok, report = call(handle, "debug", "RELOAD", { operator = operator })
-	if not ok then
-		fail(report)
-	end
-	return report
+	local ok, text = call(handle, "debug", "RELOAD", { operator = operator })
+	return report(ok, { text })
+end
+
+-- reloadall SCRIPT [rollback]: reload every service started from SCRIPT (`snlua SCRIPT ...`);
+-- with `rollback`, if any one fails, those reloaded go back to the code they ran.
+function COMMAND.reloadall(script, ...)
+	need(script, "a service script name: reloadall agent [rollback]")
+	local token, words = UpdateAuth.split(...)
+	local operator = UpdateAuth.require(token, table.concat({ "console reloadall", script,
+		table.unpack(words, 1, words.n) }, " "))
+	return report(Patching.reload_all(script, { operator = operator }, words[1] == "rollback"))
 end
 
 -- versions [MODULE]: which services run which version (SHA-1 of the file) of each module.

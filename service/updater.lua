@@ -365,13 +365,41 @@ function CMD.inject_all(script, path, rollback_on_failure, ...)
 	return ok, lines, id
 end
 
+-- reload_service(name [, "rollback"]): reload in place (a new Lua state started from the files
+-- on disk, at the same address, with the state on_reload hands over) the service `name`, an
+-- address or a ".name"; or, for a script name, every service started from it, all or none with
+-- "rollback". -> the number reloaded, "OK: ..." or "FAILED: ..." (as update_service)
+function CMD.reload_service(name, rollback)
+	if type(name) ~= "string" or name == "" then
+		return 0, "FAILED: reload_service needs a service name"
+	end
+	local meta = { operator = UpdateAuth.operator() }
+	local ok, lines, reloaded
+	if name:match("^[:.]") then
+		local handle = service_of(name)
+		if not handle then
+			ok, lines = false, { "no running service is named " .. name }
+		else
+			local called, done, report = pcall(Patching.reload, handle, meta)
+			ok, lines = called and done, called and report or { tostring(done) }
+		end
+		reloaded = ok and 1 or 0
+	else
+		ok, lines, reloaded = Patching.reload_all(name, meta, rollback == "rollback" or rollback == true)
+	end
+	local report = string.format("%sreload_service %s: %s", ok and "OK: " or "FAILED: ", name,
+		(table.concat(lines, "; "):gsub("%s*\n%s*", " ")))
+	skynet.error(report)
+	return reloaded, report
+end
+
 -- rollback(address [, count]): undo the last `count` patches of one service.
 function CMD.rollback(addr, count)
 	local handle = service_of(addr)
 	if not handle then
 		return false, { "rollback needs a service address" }
 	end
-	local ok, done, lines = pcall(Patching.rollback, handle, count)
+	local ok, done, lines = pcall(Patching.rollback, handle, count, { operator = UpdateAuth.operator() })
 	if not ok then
 		return false, { tostring(done) }
 	end
@@ -401,7 +429,7 @@ local function dispatch(session, source, cmd, ...)
 	local f = CMD[cmd]
 	if not f then
 		local reason = "unknown updater command " .. tostring(cmd) .. " (update_service, update_module, " ..
-			"run_script, inject_all, rollback, rollback_broadcast, patches, versions)"
+			"run_script, inject_all, reload_service, rollback, rollback_broadcast, patches, versions)"
 		if session ~= 0 then
 			skynet.retpack(false, reason)
 		end

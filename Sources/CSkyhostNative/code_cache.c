@@ -200,13 +200,36 @@ static int take_prepared(lua_State *L, const char *path, const struct skyhost_fi
 /// a non-OK status), going through the node's compiled-code table. When the file is Lua source
 /// and loads, `checksum` (if not NULL) receives the SHA-1 of the whole file as `sha1sum` prints
 /// it; otherwise it is left empty.
+static int load_source(lua_State *L, struct skyhost_binding *b, const char *path, const char *mode,
+                       char checksum[41]);
+
 static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, const char *mode,
                      char checksum[41]) {
-    if (checksum != NULL) checksum[0] = '\0';
+    char own[41];
+    if (checksum == NULL) checksum = own;
+    checksum[0] = '\0';
+    int status = load_source(L, b, path, mode, checksum);
+    if (status == LUA_OK && checksum[0] != '\0') b->host->code_loaded(b->ctx, path, checksum);
+    return status;
+}
+
+/// load_file without telling the host what was loaded.
+static int load_source(lua_State *L, struct skyhost_binding *b, const char *path, const char *mode,
+                       char checksum[41]) {
     const void *bytecode;
     const char *known_checksum;
     size_t bytecode_size;
     int usable_mode = mode == NULL || strchr(mode, 'b') || strchr(mode, 't');
+    if (usable_mode) {  // a rolled-back state runs the version it is pinned to
+        void *token = b->host->code_pinned(b->ctx, path, &bytecode, &bytecode_size, &known_checksum);
+        if (token != NULL) {
+            const char *chunkname = lua_pushfstring(L, "@%s", path);
+            int status = load_cached(L, b, token, bytecode, bytecode_size, known_checksum, chunkname,
+                                     mode, checksum);
+            lua_remove(L, -2);  // the chunk name
+            return status;
+        }
+    }
     struct skyhost_file_stamp stamp;
     int settled = settled_stamp(path, &stamp);
     if (settled && usable_mode && take_prepared(L, path, &stamp, checksum))
@@ -256,7 +279,7 @@ static int load_file(lua_State *L, struct skyhost_binding *b, const char *path, 
                 if (!dump.failed && dump.size > 0) {
                     b->host->code_store(b->ctx, path, known, source, size, dump.data, dump.size,
                                         stored_checksum);
-                    if (checksum != NULL) memcpy(checksum, stored_checksum, 41);
+                    memcpy(checksum, stored_checksum, 41);
                 }
                 free(dump.data);
             }

@@ -16,7 +16,7 @@
 --   EXIT             the service exits
 --   RUN source filename args... -> ok, output   (inject: see lualib/skynet/inject.lua)
 --   INJECT meta source filename args... -> ok, output, { id, summary }   RUN with an operator
---   PATCHES / ROLLBACK [n] / ROLLBACK_BROADCAST id / VERSIONS / CHECK source filename
+--   PATCHES / ROLLBACK [n [meta]] / ROLLBACK_BROADCAST id / VERSIONS / CHECK source filename
 --                    the patch stack and module versions (lualib/skynet/patch.lua, inject_check.lua)
 --   RELOAD meta      -> ok, report: start again from the files on disk, in a new state at the
 --                    same address (lualib/skynet/api/reload.lua)
@@ -164,9 +164,24 @@ local function init(skynet, internals)
 			reply(require("skynet.patch").list())
 		end
 
-		-- ROLLBACK [count] -> report lines | nil, reason
-		function cmd.ROLLBACK(count)
-			reply(require("skynet.patch").rollback(count, handler_roots()))
+		-- ROLLBACK [count [meta]] -> report lines | nil, reason; or, when the top patch is a
+		-- reload in place and count is 1, true, report | false, reason once the code it replaced
+		-- has started again (as RELOAD)
+		function cmd.ROLLBACK(count, meta)
+			local patch = require "skynet.patch"
+			local top = patch.top()
+			if top and top.kind == "reload_service" and (count == nil or tonumber(count) == 1) then
+				local co = internals.running_thread
+				local ok, err = internals.part("skynet.api.reload").prepare(type(meta) == "table" and meta or {},
+					internals.session_coroutine_address[co], internals.session_coroutine_id[co], top.id)
+				if ok then
+					skynet.ignoreret()
+				else
+					reply(false, err)
+				end
+				return
+			end
+			reply(patch.rollback(count, handler_roots()))
 		end
 
 		-- ROLLBACK_BROADCAST id -> report lines | nil, reason

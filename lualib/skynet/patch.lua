@@ -91,23 +91,34 @@ function M.set_version(name, checksum)
 	versions[name] = checksum
 end
 
--- What a reload in place hands to the new state: the records as `list` gives them, and the last
--- id, so that ids go on from there.
-function M.history()
-	return { records = M.list(), last_id = last_id }
+-- The patch on top of the stack, if any.
+function M.top()
+	return stack[#stack]
 end
 
--- In a state a reload in place started: the history of the state it replaced (records that can
--- no longer be rolled back: the code they patched is gone), then `record`, the reload. -> its id
+-- What a reload in place hands to the new state: the records as `list` gives them (but the top
+-- one when `without_top`: the reload a rollback undoes), and the last id, so that ids go on.
+function M.history(without_top)
+	local records = M.list()
+	if without_top then
+		records[#records] = nil
+	end
+	return { records = records, last_id = last_id }
+end
+
+-- In a state a reload in place started: the history of the state it replaced, then `record`,
+-- the reload (none for a rollback). Records of injects and module reloads can no longer be
+-- rolled back (the code they patched is gone); those of service reloads can, as long as the
+-- runtime keeps the code they replaced. -> the id of `record`
 function M.adopt(history, record)
 	if history then
 		for _, r in ipairs(history.records) do
-			r.replaced = true
+			r.replaced = r.kind ~= "reload_service" or nil
 			stack[#stack + 1] = r
 		end
 		last_id = math.max(last_id, history.last_id or 0)
 	end
-	return M.push(record)
+	return record and M.push(record)
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -210,7 +221,8 @@ local function rollback_top(roots)
 	if record.replaced then
 		return nil, string.format("%s: it patched the code a reload replaced", describe(record))
 	elseif record.kind == "reload_service" then
-		return nil, string.format("%s: a service reload is rolled back by the runtime", describe(record))
+		return nil, string.format("%s: a service reload is rolled back on its own (rollback ADDRESS 1)",
+			describe(record))
 	elseif record.kind == "reload" then
 		line, err = rollback_reload(record, roots)
 	else

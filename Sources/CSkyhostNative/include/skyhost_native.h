@@ -70,6 +70,14 @@ struct skyhost_host {
     /// reason). Returns 0, or -1 when the step is out of turn (no reload under way, or one is).
     int (*reload)(void *ctx, const char *step, uint32_t requester, int session, const void *data,
                   size_t size, const char *text);
+    /// The code a state started by a reload's rollback must run for `path` (the version the
+    /// replaced state ran, whatever the file holds now): a token for code_release, as
+    /// code_lookup gives; NULL when `path` is not pinned.
+    void *(*code_pinned)(void *ctx, const char *path, const void **bytecode, size_t *bytecode_size,
+                         const char **checksum);
+    /// The calling state loaded the Lua source `path` whose SHA-1 is `checksum` (so that a reload
+    /// can later start this version again).
+    void (*code_loaded)(void *ctx, const char *path, const char *checksum);
     /// What the old state handed over to the calling state, when a reload in place started it
     /// (`size` bytes, valid while the state lives), else NULL.
     const void *(*handover)(void *ctx, size_t *size);

@@ -46,13 +46,44 @@ extension Node {
     /// the handlers changed since stays (see `lualib/skynet/patch.lua`). Returns one line per
     /// patch rolled back; throws `rollbackFailed` when there are fewer patches, or one cannot
     /// be rolled back (the lines say what was done before it).
+    /// When the last patch is a reload in place (and `count` is 1), the code it replaced starts
+    /// again the same way, with the state handed over.
     @discardableResult
     public func rollback(_ address: ServiceAddress, count: Int = 1) async throws -> [String] {
-        let reply = try await call(address, protocol: .debug, ["ROLLBACK", .integer(Int64(count))])
+        let reply = try await call(address, protocol: .debug, ["ROLLBACK", .integer(Int64(count)), ["operator": "swift"]])
+        if reply.first == .bool(true) { return [Self.secondString(of: reply)] }
         guard let lines = reply.first?.arrayValue else {
             throw SkyhostError.rollbackFailed(Self.secondString(of: reply))
         }
         return lines.compactMap(\.stringValue)
+    }
+
+    /// Reloads `address` in place: a new Lua state started from the files on disk at the same
+    /// address, with the same launch arguments and names, handed what the old version's
+    /// `skynet.on_reload` function returns (docs/hot-updates.md). Returns the report
+    /// (`reloaded :0000000a: patch #N`); throws `hotfixFailed` with the reason when the new
+    /// version does not start, its old one keeping on as it was.
+    @discardableResult
+    public func reload(_ address: ServiceAddress) async throws -> String {
+        try await runHotfix(address, ["RELOAD", ["operator": "swift"]])
+    }
+
+    /// Reloads in place every Lua service started from `script` (`snlua script ...`), all at
+    /// once. With `rollbackOnFailure`, if one fails, those reloaded go back to the code they
+    /// ran. Returns each service's outcome.
+    public func reload(
+        servicesOf script: String, rollbackOnFailure: Bool = false
+    ) async -> [ServiceAddress: Result<String, SkyhostError>] {
+        let targets = luaServices().filter { $0.launchName.split(separator: " ").dropFirst().first.map(String.init) == script }
+        let results = await forEachService(targets) { address in
+            try await self.reload(address)
+        }
+        if rollbackOnFailure, results.values.contains(where: { if case .failure = $0 { true } else { false } }) {
+            for case (let address, .success) in results {
+                _ = try? await rollback(address)
+            }
+        }
+        return results
     }
 
     /// Injects a hotfix into every Lua service started from `script` (`snlua script ...`) with one

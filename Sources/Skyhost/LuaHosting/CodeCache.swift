@@ -68,6 +68,12 @@ final class CodeCache: Sendable {
         }
     }
 
+    /// The code last compiled for `path`, if its source's SHA-1 is `checksum` (40 hex digits).
+    func current(path: String, checksum: UnsafePointer<CChar>) -> Code? {
+        guard let code = entries.withLock({ $0[path]?.code }), memcmp(code.checksum, checksum, 40) == 0 else { return nil }
+        return code
+    }
+
     /// Loads of a file found by stamp before it counts as hot.
     static let hotThreshold = 16
 

@@ -88,6 +88,20 @@ enum HostBridge {
                         service, String(cString: step!), requester: requester, session: session, data: bytes,
                         text: String(cString: text!)) ? 0 : -1
                 },
+                code_pinned: { ctx, path, bytecode, bytecodeSize, checksum in
+                    guard let body = HostBridge.service(ctx).body as? LuaServiceBody, let pinned = body.pinnedCode,
+                        let code = pinned[String(cString: path!)]
+                    else { return nil }
+                    bytecode!.pointee = UnsafeRawPointer(code.bytecode.baseAddress!)
+                    bytecodeSize!.pointee = code.bytecodeCount
+                    checksum!.pointee = UnsafePointer(code.checksum)
+                    return Unmanaged.passRetained(code).toOpaque()
+                },
+                code_loaded: { ctx, path, checksum in
+                    let service = HostBridge.service(ctx)
+                    guard let body = service.body as? LuaServiceBody else { return }
+                    body.recordLoad(path: String(cString: path!), checksum: checksum!, node: service.node)
+                },
                 handover: { ctx, size in
                     guard let handover = (HostBridge.service(ctx).body as? LuaServiceBody)?.handover else { return nil }
                     size!.pointee = handover.count

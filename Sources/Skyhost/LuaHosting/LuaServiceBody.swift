@@ -17,6 +17,12 @@ final class LuaServiceBody: ServiceBody {
     private var generationalPending = false
     /// What the old state handed over, while a reload in place starts this one.
     private(set) var handover: UnsafeMutableRawBufferPointer?
+    /// The code of each file of the service's own this state loaded (the runtime's files
+    /// excepted): what a rollback of a later reload starts again.
+    private(set) var loadedCode: [String: CodeCache.Code] = [:]
+    /// In a state a reload's rollback started: the code it runs for these paths, whatever the
+    /// files hold now.
+    var pinnedCode: [String: CodeCache.Code]?
 
     /// Binds a prepared state (made ahead by `BlankStates`, or now) to `service`.
     init(service: Service, environment: [String: String], prepared: PreparedLuaState?) throws {
@@ -87,6 +93,16 @@ final class LuaServiceBody: ServiceBody {
     func start(launchArguments: String) throws {
         initialized = true
         try load(args: launchArguments)
+    }
+
+    /// Notes that this state loaded the source of `path` with SHA-1 `checksum`.
+    func recordLoad(path: String, checksum: UnsafePointer<CChar>, node: Node) {
+        guard !node.isRuntimeFile(path) else { return }
+        if let pinned = pinnedCode?[path], memcmp(pinned.checksum, checksum, 40) == 0 {
+            loadedCode[path] = pinned
+        } else if let code = node.codeCache.current(path: path, checksum: checksum) {
+            loadedCode[path] = code
+        }
     }
 
     /// Keeps a copy of what the old state hands over, for `skynet.reloaded`.

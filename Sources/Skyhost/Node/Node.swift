@@ -314,7 +314,7 @@ public final class Node: @unchecked Sendable {
             service.reload = nil
             for m in reload.held { bounce(m, from: service) }
             switch reload.phase {
-            case .starting(let old), .started(let old, _): old.close(service)
+            case .starting(let old), .started(let old, _, _): old.close(service)
             case .failed(let old?, _): old.close(service)
             default: break
             }

@@ -45,6 +45,9 @@ package final class Service: @unchecked Sendable {
     /// Sessions of a Lua state a reload replaced that were still pending: their answers are
     /// dropped when they come.
     var staleSessions: Set<Int32> = []
+    /// The code each reload in place replaced, by the reload's patch id: what rolling that
+    /// reload back starts again.
+    var replacedCode: [Int: [String: CodeCache.Code]] = [:]
     var messagesDispatched: Int = 0
     var cpuNanoseconds: UInt64 = 0
     /// Set by `logon`: every message received is appended to a file (read by the owner).

@@ -24,8 +24,9 @@ final class ServiceReload {
         case swapRequested(handover: [UInt8])
         /// The new state runs its loader and its start function; `old` waits.
         case starting(old: LuaServiceBody)
-        /// The new state has started; `report` answers the requester.
-        case started(old: LuaServiceBody, report: String)
+        /// The new state has started, as patch `patch` (0 for a rollback); `report` answers the
+        /// requester.
+        case started(old: LuaServiceBody, report: String, patch: Int)
         /// The reload failed: the new state (if there is one) goes, `old` (if it was replaced)
         /// serves again.
         case failed(old: LuaServiceBody?, reason: String)
@@ -43,6 +44,12 @@ final class ServiceReload {
     var held: [Message] = []
     /// The timer session that bounds the new state's start (0 before it starts).
     var deadlineSession: Int32 = 0
+    /// When the reload rolls back reload `rollbackOf`: the new state runs the code that one
+    /// replaced.
+    var rollbackOf: Int?
+
+    /// Replaced code kept per service, for rollbacks: as many reloads as a patch stack keeps.
+    static let replacedCodeLimit = 64
 
     /// Whether `message` may reach the service now (else it is held).
     func admits(_ message: Message) -> Bool {
@@ -58,6 +65,16 @@ final class ServiceReload {
 }
 
 extension Node {
+    /// Whether `path` is one of the runtime's own Lua files (skynet.lua, lualib/skynet/, the
+    /// loader), which every state loads as they are now: a rollback starts again the service's
+    /// own code only.
+    func isRuntimeFile(_ path: String) -> Bool {
+        let lualib = configuration.root + "/lualib/"
+        guard path.hasPrefix(lualib) else { return false }
+        let rest = path.dropFirst(lualib.count)
+        return rest == "skynet.lua" || rest == "loader.lua" || rest.hasPrefix("skynet/")
+    }
+
     /// The seconds a reload's drain, and its new state's start, may take (`reload_timeout`).
     var reloadTimeoutSeconds: Double {
         getenv("reload_timeout").flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? ServiceReload.defaultTimeoutSeconds
@@ -75,6 +92,11 @@ extension Node {
         case "cancel":
             guard let reload = service.reload, case .draining = reload.phase else { return false }
             reload.phase = .cancelled
+        case "pin":
+            guard let reload = service.reload, case .draining = reload.phase,
+                service.replacedCode[Int(session)] != nil
+            else { return false }
+            reload.rollbackOf = Int(session)
         case "swap":
             guard let reload = service.reload, case .draining = reload.phase else { return false }
             reload.requester = requester
@@ -84,7 +106,8 @@ extension Node {
         case "started":
             guard let reload = service.reload, case .starting(let old) = reload.phase else { return false }
             let report = String(decoding: data, as: UTF8.self)
-            reload.phase = session == 1 ? .started(old: old, report: report) : .failed(old: old, reason: report)
+            reload.phase =
+                session == 1 ? .started(old: old, report: report, patch: Int(requester)) : .failed(old: old, reason: report)
         default:
             return false
         }
@@ -134,7 +157,14 @@ extension Node {
             return nil
         case .cancelled:
             break
-        case .started(let old, let report):
+        case .started(let old, let report, let patch):
+            if let rolledBack = reload.rollbackOf { service.replacedCode[rolledBack] = nil }
+            if patch > 0 {
+                service.replacedCode[patch] = old.loadedCode
+                if service.replacedCode.count > ServiceReload.replacedCodeLimit, let oldest = service.replacedCode.keys.min() {
+                    service.replacedCode[oldest] = nil
+                }
+            }
             old.close(service)
             (service.body as? LuaServiceBody)?.dropHandover()
             service.staleSessions.formUnion(reload.oldSessions)
@@ -167,6 +197,7 @@ extension Node {
             return
         }
         replacement.keepHandover(handover)
+        if let rolledBack = reload.rollbackOf { replacement.pinnedCode = service.replacedCode[rolledBack] }
         service.body = replacement
         reload.phase = .starting(old: old)
         reload.deadlineSession = service.nextSession()

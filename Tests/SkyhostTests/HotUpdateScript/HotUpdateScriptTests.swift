@@ -96,6 +96,27 @@ import Testing
         deinit { process.stop() }
     }
 
+    @Test func hotfixShReloadsAServiceInPlaceAndFailsWithTheReason() throws {
+        let node = try Node()
+        _ = try node.console("call .business1 lua process alice")
+        try node.install("v2")
+        var run = try node.script("hotfix.sh", "node1", "reload", "business_service")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(
+            run.stdout.hasPrefix(
+                "连接到节点 node1 (端口 \(node.port))...\n重新加载服务: business_service\n1\t2\n2\tOK: reload_service business_service: reloadall business_service: 2 services, 2 reloaded, 0 failed; :0000000b ok: reloaded :0000000b: patch #1; "
+            ), "\(run.stdout)")
+        #expect(run.stdout.hasSuffix("<CMD OK>\n更新完成\n"))
+        #expect(try node.console("call .business1 lua process alice").hasPrefix("1\tv2\n2\talice\n"))
+
+        try node.install("v3_syntax")
+        run = try node.script("hotfix.sh", "node1", "reload", ".business1")
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("更新失败: reload_service .business1: "), "\(run.stderr)")
+        #expect(run.stderr.contains("unexpected symbol near 'end'"))
+        #expect(try node.console("call .business1 lua process alice").hasPrefix("1\tv2\n2\talice\n"))
+    }
+
     @Test func hotfixShUpdatesARunningNodeAndFailsWithTheReason() throws {
         let node = try Node()
 

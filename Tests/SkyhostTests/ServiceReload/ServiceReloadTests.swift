@@ -85,7 +85,8 @@ import Testing
 
         // v3 compiles but its start function raises.
         try node.folder.write(
-            "counter.lua", Self.counter("v3").replacingOccurrences(of: "skynet.start(function()", with: "skynet.start(function() error(\"no start\")"))
+            "counter.lua",
+            Self.counter("v3").replacingOccurrences(of: "skynet.start(function()", with: "skynet.start(function() error(\"no start\")"))
         let start = try console.run("reload .counter")
         #expect(start.hasPrefix("the new version's start failed: ") && start.contains("no start"), "\(start)")
         #expect(start.hasSuffix("<CMD Error>"))
@@ -145,6 +146,133 @@ import Testing
         _ = try console.run("call .slowpoke lua release")
         #expect(try slow.value().contains("1\tv1\n2\treleased\n"))
         #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #1\n<CMD OK>")
+    }
+
+    @Test func rollbackStartsTheCodeAReloadReplacedWithTheStateAsItIsNow() throws {
+        let (node, port) = try Self.node()
+        let console = try ConsoleSession(port: port)
+        try node.folder.write("hello.lua", luaSource("addHello.lua"))
+        #expect(try console.run("inject .counter \(node.folder.path)/hello.lua") == "<CMD OK>")
+        #expect(Self.values(try console.run("call .counter lua hello")) == ["hello"])
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "1"])
+        try node.folder.write("counter.lua", Self.counter("v2"))
+        #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #2\n<CMD OK>")
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v2", "2"])
+        try node.folder.write("counter.lua", Self.counter("v3"))
+        #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #3\n<CMD OK>")
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v3", "3"])
+
+        let patches = try console.run("patches .counter").split(separator: "\n")
+        #expect(patches.count == 4, "\(patches)")
+        #expect(patches[0].hasPrefix("#1 inject \(node.folder.path)/hello.lua "))
+        #expect(patches[1].hasPrefix("#2 reload_service counter ") && patches[2].hasPrefix("#3 reload_service counter "))
+
+        // The file holds v3 all along: each rollback starts the code the reload replaced, with
+        // the count as it is now.
+        #expect(
+            try console.run("rollback .counter") == "rolled back #3 reload_service counter: the code it replaced serves again\n<CMD OK>")
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v2", "4"])
+        #expect(
+            try console.run("rollback .counter") == "rolled back #2 reload_service counter: the code it replaced serves again\n<CMD OK>")
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "5"])
+        // v1 as it was loaded: the inject made into it before the reload is not part of it, and
+        // its record stays as history that cannot be rolled back.
+        #expect(try console.run("call .counter lua hello").hasSuffix("<CMD Error>"))
+        let left = try console.run("patches .counter").split(separator: "\n")
+        #expect(left.count == 2 && left[0].hasPrefix("#1 inject "), "\(left)")
+        #expect(
+            try console.run("rollback .counter")
+                == "stopped: #1 inject \(node.folder.path)/hello.lua: it patched the code a reload replaced\n<CMD Error>")
+        // Ids go on from the last one.
+        #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #4\n<CMD OK>")
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v3", "6"])
+    }
+
+    @Test func reloadallReloadsEveryServiceOfAScriptAllOrNoneOnRequest() throws {
+        let (node, port) = try Self.node(services: ["counter a", "counter odd"])
+        let console = try ConsoleSession(port: port)
+        // v2 does not start in the service launched as `counter odd` (:0d).
+        let v2 = Self.counter("v2").replacingOccurrences(
+            of: #"local VERSION = "v2""#, with: #"local VERSION = "v2"\#nif (...) == "odd" then error("odd one out") end"#)
+        try node.folder.write("counter.lua", v2)
+
+        let all = try console.run("reloadall counter rollback").split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(all.first == "reloadall counter: 3 services, 2 reloaded, 1 failed", "\(all)")
+        #expect(all.contains(":0000000a ok: reloaded :0000000a: patch #1"))
+        #expect(all.contains(":0000000c ok: reloaded :0000000c: patch #1"))
+        #expect(all.contains { $0.hasPrefix(":0000000d FAILED: ") && $0.contains("odd one out") })
+        #expect(all.contains(":0000000a rolled back #1 reload_service counter: the code it replaced serves again"))
+        #expect(all.contains(":0000000c rolled back #1 reload_service counter: the code it replaced serves again"))
+        #expect(all.last == "<CMD Error>")
+        for address in [":0a", ":0c", ":0d"] {
+            #expect(Self.values(try console.run("call \(address) lua inc")) == ["v1", "1"], "\(address)")
+            #expect(try console.run("patches \(address)").hasSuffix("runs no patch\n<CMD OK>"))
+        }
+
+        // Without `rollback`, those that can go to v2 do.
+        let some = try console.run("reloadall counter").split(separator: "\n")
+        #expect(some.first == "reloadall counter: 3 services, 2 reloaded, 1 failed")
+        #expect(some.last == "<CMD Error>")
+        #expect(Self.values(try console.run("call :0a lua inc")) == ["v2", "2"])
+        #expect(Self.values(try console.run("call :0c lua inc")) == ["v2", "2"])
+        #expect(Self.values(try console.run("call :0d lua inc")) == ["v1", "2"])
+    }
+
+    @Test func onANodeWithAnUpdateKeyAReloadNeedsATokenAndIsAudited() throws {
+        let audit = NSTemporaryDirectory() + "skyhost-reload-audit-" + UUID().uuidString + ".log"
+        defer { try? FileManager.default.removeItem(atPath: audit) }
+        let (node, port) = try Self.node(environment: ["update_key": "key-" + UUID().uuidString, "audit_log": audit])
+        let token = String(try node.output.waitForPrint { $0.hasPrefix("TOKEN ") }.dropFirst("TOKEN ".count))
+        let console = try ConsoleSession(port: port)
+        try node.folder.write("counter.lua", Self.counter("v2"))
+
+        #expect(try console.run("reload .counter").hasSuffix("<CMD Error>"))
+        #expect(try console.run("call .counter debug RELOAD").hasSuffix("<CMD Error>"))
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "1"])
+        #expect(try console.run("reload .counter --token \(token)") == "reloaded :0000000a: patch #1\n<CMD OK>")
+        #expect(try console.run("patches .counter").contains(" by alice: service counter "))
+        #expect(try console.run("rollback .counter").hasSuffix("<CMD Error>"))
+        #expect(try console.run("rollback .counter --token \(token)").hasPrefix("rolled back #1 reload_service counter"))
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "2"])
+
+        let lines = try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n")
+        #expect(lines.contains { $0.contains("who=-\twhat=console reload :0000000a\tresult=refused: no token") }, "\(lines)")
+        #expect(lines.contains { $0.contains("who=alice\twhat=console reload :0000000a\tresult=accepted") })
+        #expect(lines.contains { $0.contains("who=alice\twhat=console rollback :0000000a\tresult=accepted") })
+        #expect(node.output.lines(from: "counter").contains("patch #1 applied: reload_service counter by alice"))
+    }
+
+    @Test func theUpdaterAndTheSwiftAPIReloadAsTheConsoleDoes() async throws {
+        let (node, port) = try Self.node(services: ["updater"])
+        try node.folder.write("counter.lua", Self.counter("v2"))
+        let byName = try ConsoleClient.run(port: port, lines: ["call .updater lua reload_service .counter"])
+        #expect(byName.contains("1\t1\n2\tOK: reload_service .counter: reloaded :0000000a: patch #1\n"), "\(byName)")
+        try node.folder.write("counter.lua", "local broken = = 1\n")
+        let byScript = try ConsoleClient.run(port: port, lines: ["call .updater lua reload_service counter"])
+        #expect(
+            byScript.contains(
+                "1\t0\n2\tFAILED: reload_service counter: reloadall counter: 1 services, 0 reloaded, 1 failed; :0000000a FAILED: "),
+            "\(byScript)")
+
+        try node.folder.write("counter.lua", Self.counter("v3"))
+        let counter = ServiceAddress(0x0a)
+        #expect(try await node.node.reload(counter) == "reloaded :0000000a: patch #2")
+        #expect(try await node.node.call(counter, ["inc"]) == ["v3", 1])
+        #expect(try await node.node.patches(of: counter).map(\.kind) == ["reload_service", "reload_service"])
+        #expect(try await node.node.patches(of: counter).last?.operator == "swift")
+        #expect(try await node.node.rollback(counter) == ["rolled back #2 reload_service counter: the code it replaced serves again"])
+        #expect(try await node.node.call(counter, ["inc"]) == ["v2", 2])
+
+        try node.folder.write("counter.lua", "local broken = = 1\n")
+        await #expect(throws: SkyhostError.self) { try await node.node.reload(counter) }
+        #expect(try await node.node.call(counter, ["inc"]) == ["v2", 3])
+        let results = await node.node.reload(servicesOf: "counter")
+        #expect(results.count == 1)
+        if case .failure(.hotfixFailed(let why))? = results[counter] {
+            #expect(why.contains("unexpected symbol near '='"))
+        } else {
+            Issue.record("reload(servicesOf:) of a broken file: \(results)")
+        }
     }
 }
 

@@ -66,12 +66,16 @@ local function cancel(reason)
 	return false, reason
 end
 
--- The old state's part, run by the debug RELOAD request of `requester` (session `session`):
--- true when the runtime now starts the new state (and will answer the request), or false and
--- the reason, with nothing changed.
-function helpers.prepare(meta, requester, session)
+-- The old state's part, run by the debug RELOAD (or ROLLBACK) request of `requester` (session
+-- `session`): true when the runtime now starts the new state (and will answer the request), or
+-- false and the reason, with nothing changed. With `rollback_of`, the id of the reload on top of
+-- the patch stack, the new state runs the code that reload replaced.
+function helpers.prepare(meta, requester, session, rollback_of)
 	if not c.reload("hold") then
 		return false, "a reload of this service is already under way"
+	end
+	if rollback_of and not c.reload("pin", 0, rollback_of) then
+		return cancel(string.format("the code that reload #%d replaced is no longer kept", rollback_of))
 	end
 	local me = internal.running_thread
 	local limit = tonumber(skynet.getenv "reload_timeout") or 5
@@ -95,7 +99,8 @@ function helpers.prepare(meta, requester, session)
 		end
 	end
 	local patch = package.loaded["skynet.patch"]
-	local info = { operator = meta.operator or "anonymous", history = patch and patch.history() }
+	local info = { operator = meta.operator or "anonymous", history = patch and patch.history(rollback_of ~= nil),
+		rollback_of = rollback_of }
 	local packed, data = pcall(c.packstring, info, table.unpack(values, 2, values.n))
 	if not packed then
 		return cancel("on_reload returned what skynet.pack cannot carry: " .. tostring(data))
@@ -122,14 +127,21 @@ local function service_checksum()
 end
 
 -- The new state's part: its start function returned (ok), or raised (err). A successful start
--- is a patch on the service's stack, after the history of the state it replaced.
+-- is a patch on the service's stack, after the history of the state it replaced (or, for a
+-- rollback, that history without the reload it undid).
 function helpers.started(ok, err)
 	local info = unpacked() and handover[1] or {}
 	handover = false
 	local report
-	if ok then
+	local id = 0
+	if ok and info.rollback_of then
+		require("skynet.patch").adopt(info.history)
+		report = string.format("rolled back #%d reload_service %s: the code it replaced serves again",
+			info.rollback_of, SERVICE_NAME)
+		skynet.error(report)
+	elseif ok then
 		local checksum = service_checksum()
-		local id = require("skynet.patch").adopt(info.history, {
+		id = require("skynet.patch").adopt(info.history, {
 			kind = "reload_service", name = SERVICE_NAME, checksum = checksum,
 			operator = info.operator or "anonymous",
 			summary = string.format("service %s %s", SERVICE_NAME, checksum:sub(1, 8)),
@@ -140,7 +152,7 @@ function helpers.started(ok, err)
 	else
 		report = "the new version's start failed: " .. tostring(err)
 	end
-	c.reload("started", 0, ok and 1 or 0, report)
+	c.reload("started", id, ok and 1 or 0, report)
 end
 
 return helpers

@@ -1,5 +1,6 @@
 -- The console on a free port, .counter (:0a), .slowpoke (:0b), then the services named in the
--- environment's test_services (space-separated launch lines, comma-separated); prints "ready".
+-- environment's test_services (space-separated launch lines, comma-separated); prints
+-- "TOKEN <token of alice>" on a node with an update key, then "ready".
 local skynet = require "skynet"
 
 skynet.start(function()
@@ -12,6 +13,9 @@ skynet.start(function()
 			words[#words + 1] = w
 		end
 		skynet.newservice(table.unpack(words))
+	end
+	if skynet.getenv "update_key" then
+		print("TOKEN " .. require("update_auth").generate_token("alice"))
 	end
 	print("ready")
 end)
