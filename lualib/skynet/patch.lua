@@ -29,7 +29,9 @@ local getupvalue, setupvalue = debug.getupvalue, debug.setupvalue
 local STACK_LIMIT = 64
 local VERSIONS = "skyhost.module_versions"	-- registry key, kept by the module loader (code_cache.c)
 
-local M = {}
+local M = {
+	HANDED_OVER = "skyhost.patch_history",	-- registry key: see the end of this file
+}
 
 local stack = {}	-- applied patches, oldest first
 local last_id = 0
@@ -106,19 +108,27 @@ function M.history(without_top)
 	return { records = records, last_id = last_id }
 end
 
--- In a state a reload in place started: the history of the state it replaced, then `record`,
--- the reload (none for a rollback). Records of injects and module reloads can no longer be
--- rolled back (the code they patched is gone); those of service reloads can, as long as the
--- runtime keeps the code they replaced. -> the id of `record`
-function M.adopt(history, record)
-	if history then
-		for _, r in ipairs(history.records) do
-			r.replaced = r.kind ~= "reload_service" or nil
-			stack[#stack + 1] = r
-		end
-		last_id = math.max(last_id, history.last_id or 0)
+-- In a state a reload in place started: the history of the state it replaced (`records` and
+-- `last_id`, as `history` gives them), then `record`, the reload, its id and time already set
+-- (none for a rollback). Records of injects and module reloads can no longer be rolled back (the
+-- code they patched is gone); those of service reloads can, as long as the runtime keeps the
+-- code they replaced.
+function M.adopt(handed)
+	for _, r in ipairs(handed.records or {}) do
+		r.replaced = r.kind ~= "reload_service" or nil
+		stack[#stack + 1] = r
 	end
-	return record and M.push(record)
+	last_id = math.max(last_id, handed.last_id or 0)
+	local record = handed.record
+	if record then
+		stack[#stack + 1] = record
+		last_id = math.max(last_id, record.id)
+	end
+	while #stack > STACK_LIMIT do
+		local dropped = table.remove(stack, 1)
+		skynet.error(string.format("patch #%d (%s) is older than the last %d and can no longer be rolled back",
+			dropped.id, dropped.name, STACK_LIMIT))
+	end
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -284,6 +294,17 @@ function M.rollback_broadcast(id, roots)
 		return nil, err
 	end
 	return { line }
+end
+
+-- A reload in place leaves the history it hands over here, rather than load this module in
+-- every state it starts (lualib/skynet/api/reload.lua).
+do
+	local registry = debug.getregistry()
+	local handed = registry[M.HANDED_OVER]
+	if handed then
+		registry[M.HANDED_OVER] = nil
+		M.adopt(handed)
+	end
 end
 
 return M

@@ -80,6 +80,11 @@ enum CoreCommands {
             guard let target = liveService(node, param) else { return nil }
             target.stopMessageLog(by: service.handle)
             return target.address
+        case "CHECKSUM":
+            // Skyhost extension: the SHA-1 of the source of file `param` as this state loaded it
+            // (a file of the service's own, not the runtime's), for the record of a reload.
+            guard let param, let code = (service.body as? LuaServiceBody)?.loadedCode[param] else { return nil }
+            return String(cString: code.checksum)
         default:
             node.log(source: service.handle, "Unknown command \(name)")
             return nil

@@ -88,7 +88,12 @@ extension Node {
         switch step {
         case "hold":
             guard service.reload == nil else { return false }
-            service.reload = ServiceReload()
+            let reload = ServiceReload()
+            service.reload = reload
+            // A backstop: the old state gives up by itself after reload_timeout; should it never
+            // say (its request thread killed...), the hold ends anyway.
+            reload.deadlineSession = service.nextSession()
+            timer.add(handle: service.handle, session: reload.deadlineSession, centiseconds: Int(reloadTimeoutSeconds * 200) + 100)
         case "cancel":
             guard let reload = service.reload, case .draining = reload.phase else { return false }
             reload.phase = .cancelled
@@ -114,31 +119,34 @@ extension Node {
         return true
     }
 
-    /// Whether the worker takes `message` for the reload instead of dispatching it: held, or the
-    /// start's deadline. Also drops answers to the sessions of a replaced state.
+    /// Whether the worker takes `message` for the reload instead of dispatching it: held, or a
+    /// deadline of the reload's. Also drops answers to the sessions of a replaced state.
     func interceptForReload(_ message: Message, of service: Service) -> Bool {
-        if let reload = service.reload {
-            if message.session == reload.deadlineSession, message.type == ProtocolType.response.rawValue,
-                reload.deadlineSession != 0
-            {
-                reload.deadlineSession = 0
-                if case .starting(let old) = reload.phase {
-                    let seconds = String(format: "%g", reloadTimeoutSeconds)
-                    reload.phase = .failed(
-                        old: old, reason: "the new version did not finish starting within \(seconds) s (does it call skynet.start?)")
-                }
-                return true
-            }
-            if !reload.admits(message) {
-                reload.held.append(message)
-                return true
-            }
-            return false
-        }
-        if !service.staleSessions.isEmpty, message.type == ProtocolType.response.rawValue || message.type == ProtocolType.error.rawValue,
-            service.staleSessions.remove(message.session) != nil
-        {
+        let answer =
+            message.type == ProtocolType.response.rawValue || message.type == ProtocolType.error.rawValue
+        if answer, !service.staleSessions.isEmpty, service.staleSessions.remove(message.session) != nil {
             message.release()
+            return true
+        }
+        guard let reload = service.reload else { return false }
+        if answer, message.session == reload.deadlineSession, reload.deadlineSession != 0 {
+            message.release()
+            reload.deadlineSession = 0
+            switch reload.phase {
+            case .draining:
+                log(source: service.handle, "reload given up: the service neither went on nor gave up in time")
+                reload.phase = .cancelled
+            case .starting(let old):
+                let seconds = String(format: "%g", reloadTimeoutSeconds)
+                reload.phase = .failed(
+                    old: old, reason: "the new version did not finish starting within \(seconds) s (does it call skynet.start?)")
+            default:
+                break
+            }
+            return true
+        }
+        if !reload.admits(message) {
+            reload.held.append(message)
             return true
         }
         return false
@@ -191,7 +199,7 @@ extension Node {
         }
         let replacement: LuaServiceBody
         do {
-            replacement = try newLuaBody(for: service, prepared: nil)
+            replacement = try newLuaBody(for: service, prepared: blankStates.take())
         } catch {
             reload.phase = .failed(old: nil, reason: "cannot make a new Lua state: \(error)")
             return
@@ -200,6 +208,7 @@ extension Node {
         if let rolledBack = reload.rollbackOf { replacement.pinnedCode = service.replacedCode[rolledBack] }
         service.body = replacement
         reload.phase = .starting(old: old)
+        if reload.deadlineSession != 0 { service.staleSessions.insert(reload.deadlineSession) }
         reload.deadlineSession = service.nextSession()
         timer.add(handle: service.handle, session: reload.deadlineSession, centiseconds: Int(reloadTimeoutSeconds * 100))
         let words = service.launchName.split(separator: " ", maxSplits: 1)
@@ -210,9 +219,10 @@ extension Node {
         }
     }
 
-    /// Answers the requester of the reload with `(ok, text)`, skynet.pack'ed.
+    /// Answers the requester of the reload with `(ok, text)`, skynet.pack'ed (unless it sent
+    /// the request without waiting for an answer).
     private func answer(_ reload: ServiceReload, from service: Service, ok: Bool, _ text: String) {
-        guard reload.requester != 0, let bytes = try? SkynetPack.pack([.bool(ok), .string(text)]) else { return }
+        guard reload.requester != 0, reload.session != 0, let bytes = try? SkynetPack.pack([.bool(ok), .string(text)]) else { return }
         let (data, size) = Message.payload(copying: bytes)
         deliver(
             Message(source: service.handle, session: reload.session, type: ProtocolType.response.rawValue, data: data, size: size),

@@ -66,19 +66,14 @@ local function cancel(reason)
 	return false, reason
 end
 
--- The old state's part, run by the debug RELOAD (or ROLLBACK) request of `requester` (session
--- `session`): true when the runtime now starts the new state (and will answer the request), or
--- false and the reason, with nothing changed. With `rollback_of`, the id of the reload on top of
--- the patch stack, the new state runs the code that reload replaced.
-function helpers.prepare(meta, requester, session, rollback_of)
-	if not c.reload("hold") then
-		return false, "a reload of this service is already under way"
-	end
+-- Waits until nothing is in flight, runs on_reload and asks for the swap (or cancels): true, or
+-- false and the reason.
+local function drain_and_swap(meta, requester, session, rollback_of)
 	if rollback_of and not c.reload("pin", 0, rollback_of) then
 		return cancel(string.format("the code that reload #%d replaced is no longer kept", rollback_of))
 	end
 	local me = internal.running_thread
-	local limit = tonumber(skynet.getenv "reload_timeout") or 5
+	local limit = tonumber((c.command("GETENV", "reload_timeout"))) or 5
 	local deadline = skynet.now() + limit * 100
 	local busy = in_flight(me)
 	if busy[1] then
@@ -98,7 +93,9 @@ function helpers.prepare(meta, requester, session, rollback_of)
 			return cancel("on_reload raised: " .. tostring(values[2]))
 		end
 	end
+	-- (a history handed over to this state and not read yet is read now)
 	local patch = package.loaded["skynet.patch"]
+		or (debug.getregistry()["skyhost.patch_history"] and require("skynet.patch"))
 	local info = { operator = meta.operator or "anonymous", history = patch and patch.history(rollback_of ~= nil),
 		rollback_of = rollback_of }
 	local packed, data = pcall(c.packstring, info, table.unpack(values, 2, values.n))
@@ -109,21 +106,36 @@ function helpers.prepare(meta, requester, session, rollback_of)
 	for waited in pairs(internal.session_id_coroutine) do
 		sessions[#sessions + 1] = waited
 	end
-	c.reload("swap", requester, session, data, table.concat(sessions, " "))
+	if not c.reload("swap", requester, session, data, table.concat(sessions, " ")) then
+		return false, "the runtime gave the reload up (it took too long)"
+	end
 	return true
 end
 
--- The SHA-1 of the file the service was started from (the loader keeps its path).
-local function service_checksum()
-	local path = debug.getregistry()["skyhost.service_file"]
-	local f = path and io.open(path, "rb")
-	if not f then
-		return ""
+-- The old state's part, run by the debug RELOAD (or ROLLBACK) request of `requester` (session
+-- `session`): true when the runtime now starts the new state (and will answer the request), or
+-- false and the reason, with nothing changed. With `rollback_of`, the id of the reload on top of
+-- the patch stack, the new state runs the code that reload replaced.
+function helpers.prepare(meta, requester, session, rollback_of)
+	if not c.reload("hold") then
+		return false, "a reload of this service is already under way"
 	end
-	local source = f:read "a"
-	f:close()
-	local crypt = require "skynet.crypt"
-	return crypt.hexencode(crypt.sha1(source))
+	local ok, done, reason = pcall(drain_and_swap, meta, requester, session, rollback_of)
+	if not ok then
+		return cancel("the reload raised: " .. tostring(done))
+	end
+	return done, reason
+end
+
+-- Gives the patch history (and the new record) to skynet.patch: now if it is loaded, else
+-- when it is (most services never load it).
+local function hand_history(handed)
+	local patch = package.loaded["skynet.patch"]
+	if patch then
+		patch.adopt(handed)
+	else
+		debug.getregistry()["skyhost.patch_history"] = handed
+	end
 end
 
 -- The new state's part: its start function returned (ok), or raised (err). A successful start
@@ -132,20 +144,24 @@ end
 function helpers.started(ok, err)
 	local info = unpacked() and handover[1] or {}
 	handover = false
+	local history = info.history or { records = {}, last_id = 0 }
 	local report
 	local id = 0
 	if ok and info.rollback_of then
-		require("skynet.patch").adopt(info.history)
+		hand_history(history)
 		report = string.format("rolled back #%d reload_service %s: the code it replaced serves again",
 			info.rollback_of, SERVICE_NAME)
 		skynet.error(report)
 	elseif ok then
-		local checksum = service_checksum()
-		id = require("skynet.patch").adopt(info.history, {
-			kind = "reload_service", name = SERVICE_NAME, checksum = checksum,
+		-- (the SHA-1 of the service's file as this state loaded it: the loader keeps its path)
+		local checksum = c.command("CHECKSUM", debug.getregistry()["skyhost.service_file"]) or ""
+		id = history.last_id + 1
+		history.record = {
+			id = id, time = os.time(), kind = "reload_service", name = SERVICE_NAME, checksum = checksum,
 			operator = info.operator or "anonymous",
 			summary = string.format("service %s %s", SERVICE_NAME, checksum:sub(1, 8)),
-		})
+		}
+		hand_history(history)
 		report = string.format("reloaded %s: patch #%d", skynet.address(skynet.self()), id)
 		skynet.error(string.format("patch #%d applied: reload_service %s by %s", id, SERVICE_NAME,
 			info.operator or "anonymous"))
