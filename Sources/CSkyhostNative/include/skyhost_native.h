@@ -62,12 +62,14 @@ struct skyhost_host {
                        const void *source, size_t size, const void *bytecode, size_t bytecode_size,
                        char checksum[41]);
     /// A step of reloading the calling service in place (ServiceReload.swift): "hold" (the old
-    /// state waits for its requests in flight: only answers reach it now), "cancel" (it gave up:
-    /// everything held is delivered again), "swap" (start the new state once this message is
-    /// done, handing it `data`; answer `session` of `requester` when it has started; `text` lists
-    /// the sessions the old state still waits on, space-separated), "started" (the new state's
-    /// start function returned: `session` 1, or 0 when it failed; `data` the report or the
-    /// reason). Returns 0, or -1 when the step is out of turn (no reload under way, or one is).
+    /// state waits for its requests in flight: only answers reach it now; the reload answers
+    /// `session` of `requester`), "pin" (a rollback: the new state runs the code that reload
+    /// `session` replaced), "cancel" (the old state gave up: everything held is delivered
+    /// again), "swap" (start the new state once this message is done, handing it `data`; `text`
+    /// lists the sessions the old state still waits on, space-separated), "started" (the new
+    /// state's start function returned: `session` 1, or 0 when it failed; `requester` the id of
+    /// its patch, 0 for a rollback; `data` the report or the reason). Returns 0, or -1 when the
+    /// step is out of turn (no reload under way, or one is; no code kept for the pin).
     int (*reload)(void *ctx, const char *step, uint32_t requester, int session, const void *data,
                   size_t size, const char *text);
     /// The code a state started by a reload's rollback must run for `path` (the version the

@@ -308,17 +308,7 @@ public final class Node: @unchecked Sendable {
         }
         sockets.closeAll(ownedBy: service.handle)
         for m in service.mailbox.close() { bounce(m, from: service) }
-        if let reload = service.reload {
-            // Killed mid-reload: what it held goes the way of its mailbox, and the state that
-            // waited to be closed or restored is closed.
-            service.reload = nil
-            for m in reload.held { bounce(m, from: service) }
-            switch reload.phase {
-            case .starting(let old), .started(let old, _, _): old.close(service)
-            case .failed(let old?, _): old.close(service)
-            default: break
-            }
-        }
+        abandonReload(of: service)
         service.closeBody()
     }
 }

@@ -35,7 +35,7 @@ final class ServiceReload {
     }
 
     var phase: Phase = .draining
-    /// Who asked for the reload, and the session its answer carries.
+    /// Who asked for the reload, and the session its answer carries (set by the hold).
     var requester: UInt32 = 0
     var session: Int32 = 0
     /// Sessions the old state waits on: held while the new state starts, dropped once it has.
@@ -89,6 +89,8 @@ extension Node {
         case "hold":
             guard service.reload == nil else { return false }
             let reload = ServiceReload()
+            reload.requester = requester
+            reload.session = session
             service.reload = reload
             // A backstop: the old state gives up by itself after reload_timeout; should it never
             // say (its request thread killed...), the hold ends anyway.
@@ -104,8 +106,6 @@ extension Node {
             reload.rollbackOf = Int(session)
         case "swap":
             guard let reload = service.reload, case .draining = reload.phase else { return false }
-            reload.requester = requester
-            reload.session = session
             reload.oldSessions = Set(text.split(separator: " ").compactMap { Int32($0) })
             reload.phase = .swapRequested(handover: Array(data))
         case "started":
@@ -189,6 +189,21 @@ extension Node {
         if reload.deadlineSession != 0 { service.staleSessions.insert(reload.deadlineSession) }
         service.reload = nil
         return reload.held
+    }
+
+    /// The service retires (killed, or exiting) in the middle of a reload: what it held goes the
+    /// way of its mailbox, the state that waited to be closed or restored is closed, and the
+    /// requester is told.
+    func abandonReload(of service: Service) {
+        guard let reload = service.reload else { return }
+        service.reload = nil
+        for m in reload.held { bounce(m, from: service) }
+        switch reload.phase {
+        case .starting(let old), .started(let old, _, _): old.close(service)
+        case .failed(let old?, _): old.close(service)
+        default: break
+        }
+        answer(reload, from: service, ok: false, "the service retired during its reload")
     }
 
     /// Makes the new state and runs the loader in it.

@@ -148,6 +148,38 @@ import Testing
         #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #1\n<CMD OK>")
     }
 
+    @Test func aServiceKilledWhileItsReloadWaitsFailsWhatItHeldAndTheNodeGoesOn() throws {
+        let (node, port) = try Self.node()
+        let console = try ConsoleSession(port: port)
+        let slow = Thread.detached { try ConsoleClient.run(port: port, lines: ["call .counter lua slow"]) }
+        _ = try node.output.waitForPrint { $0 == "slowpoke holds 1" }
+        try node.folder.write("counter.lua", Self.counter("v2"))
+        let reload = Thread.detached { try ConsoleClient.run(port: port, lines: ["reload .counter"]) }
+        try node.output.waitForLine(from: "counter", containing: "reload waits for a call to .slowpoke")
+        let inc = Thread.detached { try ConsoleClient.run(port: port, lines: ["call .counter lua inc"]) }
+        try node.output.waitForLogs(containing: "connected", count: 4)
+
+        #expect(try console.run("kill .counter").hasSuffix("<CMD OK>"))
+        #expect(try reload.value() == "Welcome to skynet console\nthe service retired during its reload\n<CMD Error>\n")
+        #expect(try inc.value().hasSuffix("<CMD Error>\n"))
+        // (the request suspended in .slowpoke's call is lost with the service, as on Skynet:
+        // its caller, `slow`, waits for ever)
+        #expect(try console.run("call .slowpoke lua release") == "1\ttrue\nn\t1\n<CMD OK>")
+        #expect(try console.run("list").contains(":0000000a") == false)
+        _ = slow
+    }
+
+    @Test func whatIsNotALuaServiceOrNotThereIsRefused() throws {
+        let (node, port) = try Self.node()
+        defer { withExtendedLifetime(node) {} }
+        let console = try ConsoleSession(port: port)
+        #expect(try console.run("reload :01").hasSuffix("<CMD Error>"))
+        #expect(try console.run("reload :0000ffff") == "Unknown address :0000ffff (no such service)\n<CMD Error>")
+        #expect(try console.run("reload .nobody") == "Unknown address .nobody (no service has this name)\n<CMD Error>")
+        #expect(try console.run("reloadall nothing") == "no running service was started from nothing\n<CMD Error>")
+        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "1"])
+    }
+
     @Test func rollbackStartsTheCodeAReloadReplacedWithTheStateAsItIsNow() throws {
         let (node, port) = try Self.node()
         let console = try ConsoleSession(port: port)

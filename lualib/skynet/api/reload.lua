@@ -68,7 +68,7 @@ end
 
 -- Waits until nothing is in flight, runs on_reload and asks for the swap (or cancels): true, or
 -- false and the reason.
-local function drain_and_swap(meta, requester, session, rollback_of)
+local function drain_and_swap(meta, rollback_of)
 	if rollback_of and not c.reload("pin", 0, rollback_of) then
 		return cancel(string.format("the code that reload #%d replaced is no longer kept", rollback_of))
 	end
@@ -106,7 +106,7 @@ local function drain_and_swap(meta, requester, session, rollback_of)
 	for waited in pairs(internal.session_id_coroutine) do
 		sessions[#sessions + 1] = waited
 	end
-	if not c.reload("swap", requester, session, data, table.concat(sessions, " ")) then
+	if not c.reload("swap", 0, 0, data, table.concat(sessions, " ")) then
 		return false, "the runtime gave the reload up (it took too long)"
 	end
 	return true
@@ -117,10 +117,10 @@ end
 -- false and the reason, with nothing changed. With `rollback_of`, the id of the reload on top of
 -- the patch stack, the new state runs the code that reload replaced.
 function helpers.prepare(meta, requester, session, rollback_of)
-	if not c.reload("hold") then
+	if not c.reload("hold", requester, session) then
 		return false, "a reload of this service is already under way"
 	end
-	local ok, done, reason = pcall(drain_and_swap, meta, requester, session, rollback_of)
+	local ok, done, reason = pcall(drain_and_swap, meta, rollback_of)
 	if not ok then
 		return cancel("the reload raised: " .. tostring(done))
 	end
