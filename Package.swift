@@ -76,6 +76,7 @@ let package = Package(
                 "APIGroup/lua",
                 "CommandLine/lua",
                 "ConfigReload/lua",
+                "Crypt/lua",
                 "Console/lua",
                 "Fault/lua",
                 "HotUpdate/lua",

@@ -21,10 +21,12 @@ enum CoreCommands {
             guard let param, let handle = node.handles.handle(named: param) else { return nil }
             return ServiceAddress.format(handle)
         case "EXIT":
+            node.log(source: service.handle, "KILL self")
             service.requestExit()
             return nil
         case "KILL":
             guard let param, let handle = node.resolve(param) else { return nil }
+            node.log(source: service.handle, "KILL :\(String(handle, radix: 16))")
             if handle == service.handle {
                 service.requestExit()
             } else {

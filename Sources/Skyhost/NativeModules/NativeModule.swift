@@ -24,6 +24,7 @@ extension NativeModule {
     static let builtIn: [NativeModule] = [
         SocketDriverModule.module,
         CryptModule.module,
+        MD5Module.module,
     ]
 }
 

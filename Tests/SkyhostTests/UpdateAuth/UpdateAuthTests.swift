@@ -4,63 +4,10 @@ import Testing
 
 @testable import Skyhost
 
-/// skynet.crypt (Sources/Skyhost/CryptModule.swift) against published vectors, and update
-/// authorisation (lualib/update_auth.lua) on every update path of a real node: the console's
+/// Update authorisation (lualib/update_auth.lua) on every update path of a real node: the console's
 /// inject / dbgcmd RUN / calls to the update services, the updater's own commands, and
 /// scripts/hotfix.sh.
 @Suite struct UpdateAuthTests {
-    // MARK: skynet.crypt
-
-    /// Prints "name\tvalue" lines: hex digests, encodings, and the errors of bad arguments.
-    static let cryptMain = luaSource("cryptMain.lua")
-
-    @Test func cryptMatchesPublishedVectors() throws {
-        let node = try TestNode(["main.lua": Self.cryptMain])
-        _ = try node.output.waitForPrint { $0 == "done" }
-        var results: [String: String] = [:]
-        for line in node.output.stdout {
-            let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.count == 2 { results[String(parts[0])] = String(parts[1]) }
-        }
-        let rfc2202 = [
-            "b617318655057264e28bc0b6fb378c8ef146be00",
-            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
-            "125d7342b9ac11cd91a39af48aa17b4f63f175d3",
-            "4c9007f4026250c6bc8414f9bf50c86c2d7235da",
-            "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04",
-            "aa4ae5e15272d00e95705637ce8a3b55ed402112",
-            "e8e99d0f45237d786d6bbaa7965c7808bbff1a91",
-        ]
-        for (i, digest) in rfc2202.enumerated() {
-            #expect(results["hmac\(i + 1)"] == digest, "RFC 2202 test case \(i + 1)")
-        }
-        #expect(results["sha1-abc"] == "a9993e364706816aba3e25717850c26c9cd0d89d")
-        #expect(results["sha1-empty"] == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
-        #expect(results["sha1-448"] == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
-        #expect(results["sha1-number"] == "true")
-        let rfc4648 = [
-            "": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==",
-            "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy",
-        ]
-        for (plain, encoded) in rfc4648 {
-            #expect(results["b64-\(plain)"] == "\(encoded) \(plain)", "base64 of '\(plain)'")
-        }
-        #expect(results["b64-binary"] == "true")
-        #expect(results["b64-unpadded"] == "foob,fooba")
-        #expect(results["b64-skips"] == "foobar")
-        #expect(results["b64-bad"] == "Invalid base64 text")
-        #expect(results["b64-badpad"] == "Invalid base64 text")
-        #expect(results["hex"] == "000f10ff616263 000f10ffff616263")
-        #expect(results["hex-odd"] == "Invalid hex text size 3")
-        #expect(results["hex-bad"] == "Invalid hex text")
-        #expect(results["randomkey"] == "8 true true")
-        #expect(results["xor"] == "606062")
-        #expect(results["xor-empty"] == "Can't xor empty string")
-        #expect(results["arg-none"] == "bad argument #1 to 'sha1' (string expected, got no value)")
-        #expect(results["arg-table"] == "bad argument #2 to 'hmac_sha1' (string expected, got table)")
-        #expect(results["unsupported"] == "crypt.desencode is not supported by Skyhost")
-    }
-
     // MARK: Update authorisation
 
     /// (The hotfix file is patch.lua: a hotfix.lua in the services' folder would shadow
