@@ -89,6 +89,7 @@ let package = Package(
                 "PackFuzz/lua",
                 "SafePatch/lua",
                 "ServiceReload/lua",
+                "Snax/lua",
                 "ServiceLifecycle/lua",
                 "Socket/lua",
                 "Storm/lua",

@@ -18,8 +18,8 @@
 --     `call .updater lua update_service game_logic`) sends the bare words as strings with that
 --     protocol; `call ADDRESS <lua expressions>` still evaluates the expressions, as Skynet;
 --   * `clearcache` has nothing to clear: Skyhost reads service and module files anew each time;
---   * `snax`, `debug` (the interactive debugger), `cmem`, `jmem`, `dumpheap`, `profactive` and
---     `shrtbl` are not supported and say so;
+--   * `debug` (the interactive debugger), `cmem`, `jmem`, `dumpheap`, `profactive` and `shrtbl`
+--     are not supported and say so;
 --   * carriage returns (telnet), NUL bytes and %XX escapes in HTTP paths are handled;
 --   * `inject` is all or nothing (a hotfix that raises has every change it made undone, and the
 --     error says so); `check`, `patches`, `rollback`, `injectall`, `rollbackall` and `versions`
@@ -384,7 +384,8 @@ local READ_ONLY = {
 }
 
 -- Debug commands that change code.
-local CODE_CHANGING = { RUN = true, INJECT = true, ROLLBACK = true, ROLLBACK_BROADCAST = true, RELOAD = true }
+local CODE_CHANGING = { RUN = true, INJECT = true, ROLLBACK = true, ROLLBACK_BROADCAST = true, RELOAD = true,
+	SNAX_HOTFIX = true }
 
 -- The update hooks of business services (`_reload_module`, `_hotfix`): a `call` of
 -- one changes code like the updater's commands do.
@@ -455,7 +456,8 @@ function COMMAND.help()
 		mem = "mem : show memory status",
 		gc = "gc : force every lua service do garbage collect",
 		start = "lanuch a new lua service",
-		snax = "lanuch a new snax service (not supported by Skyhost)",
+		snax = "lanuch a new snax service",
+		snaxhotfix = "snaxhotfix address patch.lua : patch a snax service's methods (snax.hotfix), all or nothing",
 		clearcache = "clear lua code cache (Skyhost has none: files are read anew each time)",
 		service = "List unique service",
 		task = "task address : show service task detail",
@@ -516,7 +518,13 @@ local function unsupported(name)
 	end
 end
 
-COMMAND.snax = unsupported("snax")
+-- snax NAME args...: a new snax service (lualib/skynet/snax.lua), its init run with the args.
+function COMMAND.snax(...)
+	return start_service(function(...)
+		return require("skynet.snax").newservice(...).handle
+	end, ...)
+end
+
 COMMAND.debug = unsupported("debug (the interactive debugger)")
 COMMAND.cmem = unsupported("cmem")
 COMMAND.jmem = unsupported("jmem")
@@ -604,6 +612,23 @@ function COMMAND.inject(address, filename, ...)
 	end
 end
 
+-- snaxhotfix ADDRESS FILE args...: patches the methods of the snax service at ADDRESS with FILE
+-- (lualib/snax/hotfix.lua), all or nothing; the results of the patch's hotfix function come back.
+-- A patch on the service's stack, like an inject (`patches`, `rollback`).
+function COMMAND.snaxhotfix(address, filename, ...)
+	local handle = adjust_address(address)
+	need(filename, "a file name: snaxhotfix address patch.lua")
+	local token, words = UpdateAuth.split(...)
+	local operator = UpdateAuth.require(token, table.concat({ "console snaxhotfix", skynet.address(handle),
+		filename, table.unpack(words, 1, words.n) }, " "))
+	local source = read_file(filename)
+	local result = table.pack(call(handle, "debug", "SNAX_HOTFIX", { operator = operator }, source,
+		table.unpack(words, 1, words.n)))
+	if not result[1] then
+		fail(tostring(result[2]))
+	end
+	return table.pack(table.unpack(result, 2, result.n))
+end
 ---------------------------------------------------------------------------------------------------
 -- Safer hot patching (lualib/patching.lua, lualib/skynet/patch.lua)
 

@@ -393,6 +393,30 @@ function CMD.reload_service(name, rollback)
 	return reloaded, report
 end
 
+-- snax_hotfix(address, path, ...): patch the methods of a snax service with the file at `path`
+-- (snax.hotfix, all or nothing; a patch on its stack). -> true, what the patch's hotfix returns
+-- | false, { reason }
+function CMD.snax_hotfix(addr, path, ...)
+	local handle = service_of(addr)
+	if not handle or type(path) ~= "string" then
+		return false, { "snax_hotfix needs a snax service's address and a patch file" }
+	end
+	local file = io.open(path, "rb")
+	if not file then
+		return false, { "can't open " .. path }
+	end
+	local source = file:read "a"
+	file:close()
+	local result = table.pack(pcall(skynet.call, handle, "debug", "SNAX_HOTFIX",
+		{ operator = UpdateAuth.operator() }, source, ...))
+	if not result[1] then
+		return false, { tostring(result[2]) }
+	elseif not result[2] then
+		return false, { tostring(result[3]) }
+	end
+	return table.unpack(result, 2, result.n)
+end
+
 -- rollback(address [, count]): undo the last `count` patches of one service.
 function CMD.rollback(addr, count)
 	local handle = service_of(addr)
@@ -429,7 +453,7 @@ local function dispatch(session, source, cmd, ...)
 	local f = CMD[cmd]
 	if not f then
 		local reason = "unknown updater command " .. tostring(cmd) .. " (update_service, update_module, " ..
-			"run_script, inject_all, reload_service, rollback, rollback_broadcast, patches, versions)"
+			"run_script, inject_all, reload_service, snax_hotfix, rollback, rollback_broadcast, patches, versions)"
 		if session ~= 0 then
 			skynet.retpack(false, reason)
 		end

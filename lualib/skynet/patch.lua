@@ -7,8 +7,9 @@
 --   patch.rollback_broadcast(id, roots) -> report lines, or nil, reason (the top patch must be it)
 --   patch.versions()               -> { [module] = sha1 of the file it was loaded from }
 --
--- A record: kind "inject" (changes = the journal's entries, see skynet.journal; summary) or
--- "reload" (module = name, old / new = the module values, old_version = the old checksum); name (the
+-- A record: kind "inject" (changes = the journal's entries, see skynet.journal; summary),
+-- "reload" (module = name, old / new = the module values, old_version = the old checksum), or any
+-- other kind with undo = a function that undoes it and returns its report; name (the
 -- file or module), checksum (SHA-1 of the hotfix source, or the module file's), operator (who
 -- applied it: the token's operator when the node has an update key), broadcast (the id of the
 -- broadcast it was part of, if any).
@@ -233,6 +234,8 @@ local function rollback_top(roots)
 	elseif record.kind == "reload_service" then
 		return nil, string.format("%s: a service reload is rolled back on its own (rollback ADDRESS 1)",
 			describe(record))
+	elseif record.undo then	-- a patch that knows how to undo itself (a snax hotfix)
+		line = record.undo()
 	elseif record.kind == "reload" then
 		line, err = rollback_reload(record, roots)
 	else

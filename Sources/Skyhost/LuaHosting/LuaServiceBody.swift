@@ -52,7 +52,9 @@ final class LuaServiceBody: ServiceBody {
             let why = status == -1 ? "no message callback (skynet.start not called?)" : (state.string(at: -1) ?? "?")
             service.node.log(
                 source: service.handle,
-                "lua call [\(ServiceAddress.format(message.source)) to \(service.address) : \(message.session) msgsz = \(message.size)] error : \(why)"
+                // Skynet's line, word for word: the source in bare hex, the service as REG gives
+                // it, the error in red.
+                "lua call [\(String(message.source, radix: 16)) to :\(String(service.handle, radix: 16)) : \(message.session) msgsz = \(message.size)] error : \u{1B}[31m\(why)\u{1B}[0m"
             )
             state.top = 0
         }

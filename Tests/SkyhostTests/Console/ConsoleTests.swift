@@ -470,7 +470,7 @@ import Testing
         let netstat = try console.run("netstat")
         #expect(netstat.contains("type:LISTEN"), "\(netstat)")
         #expect(netstat.contains("address::00000009"), "\(netstat)")
-        #expect(try console.run("snax x") == "snax is not supported by Skyhost\n<CMD Error>")
+        #expect(try console.run("snax x") == "Failed to start x (see the node log for why)\n<CMD Error>")
         try Self.expectServing(port)
         withExtendedLifetime(node) {}
     }

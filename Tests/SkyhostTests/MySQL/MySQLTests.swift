@@ -199,7 +199,7 @@ nonisolated(unsafe) private var exitDirectory: String?
             """, database: database)
         let main = luaSource("queriesReturnTypedRowsResultsAndErrors/main.lua")
         let node = try Self.run(["main.lua": main], environment: db.settings(database), expectOK: 25)
-        let logged = node.output.log.first { $0.contains("error : mysql error 1054 (42S22): Unknown column 'nope'") }
+        let logged = node.output.log.first { $0.contains("error : \u{1B}[31mmysql error 1054 (42S22): Unknown column 'nope'") }
         #expect(logged?.contains("statement: SELECT nope FROM items") == true, "\(node.output.log.joined(separator: "\n"))")
         #expect(node.output.log.contains { $0.contains("LAUNCH mysql root@unix:\(db.socket)/\(database) pool 2") })
     }

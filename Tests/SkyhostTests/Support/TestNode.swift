@@ -185,6 +185,7 @@ final class TestNode: @unchecked Sendable {
         env["thread"] = String(threads)
         env["luaservice"] = folder.path + "/?.lua"
         env["lua_path"] = folder.path + "/?.lua"
+        env["snax"] = env["snax"] ?? folder.path + "/?.lua"
         var configuration = NodeConfiguration(environment: env)
         configuration.enableMySQL()
         node = Node(configuration: configuration, output: output.nodeOutput)

@@ -74,6 +74,7 @@ local function trace_thread(co, info)
 end
 
 function skynet.trace(info)
+	skynet.error("TRACE", session_coroutine_tracetag[internal.running_thread])	-- (as Skynet 1.8 logs)
 	return trace_thread(internal.running_thread, info)
 end
 
