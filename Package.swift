@@ -83,6 +83,7 @@ let package = Package(
                 "IdleServiceAPI/lua",
                 "Messaging/lua",
                 "ModuleLoading/lua",
+                "Multicast/lua",
                 "MySQL/lua",
                 "Node/lua",
                 "Pack/lua",
