@@ -91,6 +91,7 @@ let package = Package(
                 "SafePatch/lua",
                 "ServiceReload/lua",
                 "Snax/lua",
+                "STM/lua",
                 "ServiceLifecycle/lua",
                 "Socket/lua",
                 "Storm/lua",

@@ -181,6 +181,9 @@ int skyhost_loadfile_protected(lua_State *L, const char *path);
 /// the message (with traceback) on the stack. Returns -1 if no callback is set.
 int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int session, uint32_t source);
 
+/// Pushes the module `skynet.stm` (stm.c), in a protected call: returns a Lua status, with the
+/// module or the error message on the stack.
+int skyhost_open_stm(lua_State *L);
 /// skynet.pack, skynet.unpack and skynet.packstring (serialize.c), for the core module.
 int skyhost_lua_pack(lua_State *L);
 int skyhost_lua_unpack(lua_State *L);

@@ -1,3 +1,4 @@
+import CLua
 import CSkyhostNative
 import Glibc
 import Lua
@@ -25,6 +26,10 @@ extension NativeModule {
         SocketDriverModule.module,
         CryptModule.module,
         MD5Module.module,
+        NativeModule(name: "skynet.stm") { state, _ in
+            // stm.c: a value one service publishes and others read, shared through the node's memory.
+            skyhost_open_stm(state.raw) == LUA_OK ? 1 : -1
+        },
     ]
 }
 
