@@ -90,6 +90,7 @@ let package = Package(
                 "PackFuzz/lua",
                 "SafePatch/lua",
                 "ServiceReload/lua",
+                "SmallModules/lua",
                 "Snax/lua",
                 "STM/lua",
                 "ServiceLifecycle/lua",

@@ -31,6 +31,7 @@ end
 function skynet.memlimit(bytes)
 	c.memlimit(bytes)
 	skynet.memlimit = nil	-- only once
+	skynet.error(string.format("Set memory limit to %.2f M", bytes / (1024 * 1024)))
 end
 
 -- The function the debug command INFO calls.
