@@ -39,8 +39,9 @@ static void *resize(struct skyhost_pool *pool, void *ptr, size_t old, size_t siz
     return p;
 }
 
-// Only the service's own worker allocates; `used` is stored atomically (relaxed: a plain move
-// on x86) so that other threads may read it for `mem` and the Swift API.
+// Only the service's own worker allocates; `used` and `blocks` are stored atomically (relaxed: a
+// plain move on x86) so that other threads may read them for `mem`, skynet.memory and the Swift
+// API.
 void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     struct skyhost_memory *m = (struct skyhost_memory *)ud;
     size_t old = ptr ? osize : 0;  // (with ptr NULL, osize tells the kind of object)
@@ -51,6 +52,7 @@ void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
             else mi_free(ptr);
         }
         __atomic_store_n(&m->used, used - old, __ATOMIC_RELAXED);
+        if (ptr != NULL) __atomic_store_n(&m->blocks, m->blocks - 1, __ATOMIC_RELAXED);
         return NULL;
     }
     if (nsize > old && m->limit != 0 && used + (nsize - old) > m->limit) return NULL;
@@ -58,6 +60,7 @@ void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (p == NULL) return NULL;
     used = used - old + nsize;
     __atomic_store_n(&m->used, used, __ATOMIC_RELAXED);
+    if (ptr == NULL) __atomic_store_n(&m->blocks, m->blocks + 1, __ATOMIC_RELAXED);
     if (m->warning != 0 && used > m->warning) {
         m->warning *= 2;
         m->warned = 1;
@@ -67,4 +70,8 @@ void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 size_t skyhost_memory_used(const struct skyhost_binding *b) {
     return __atomic_load_n(&b->memory.used, __ATOMIC_RELAXED);
+}
+
+size_t skyhost_memory_blocks(const struct skyhost_binding *b) {
+    return __atomic_load_n(&b->memory.blocks, __ATOMIC_RELAXED);
 }

@@ -112,6 +112,7 @@ void skyhost_pool_detach_thread(void);
 /// Per-service memory accounting, read by the allocator on every allocation.
 struct skyhost_memory {
     size_t used;     ///< bytes currently allocated by the lua_State
+    size_t blocks;   ///< blocks currently allocated by the lua_State
     size_t limit;    ///< 0 = unlimited; an allocation that would pass it fails
     size_t warning;  ///< next size at which the host is told (doubles each time)
     int warned;      ///< set by the allocator when `used` passed `warning`; cleared by the host
@@ -144,6 +145,8 @@ static inline struct skyhost_binding *skyhost_binding_of(lua_State *L) {
 
 /// Bytes the service's lua_State holds now; safe to call from any thread.
 size_t skyhost_memory_used(const struct skyhost_binding *binding);
+/// Blocks the service's lua_State holds now; safe to call from any thread.
+size_t skyhost_memory_blocks(const struct skyhost_binding *binding);
 
 /// The lua_Alloc to pass to lua_newstate, with the binding's `memory` as ud.
 void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);

@@ -40,6 +40,9 @@ final class LuaServiceBody: ServiceBody {
 
     var memoryUsed: Int { skyhost_memory_used(binding) }
 
+    /// Blocks its Lua heap holds (from any thread).
+    var memoryBlocks: Int { skyhost_memory_blocks(binding) }
+
     func dispatch(_ message: Message, in service: Service) {
         guard initialized else {
             initialized = true

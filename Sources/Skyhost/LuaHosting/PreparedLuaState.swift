@@ -23,7 +23,7 @@ struct PreparedLuaState {
                 host: HostBridge.table,
                 ctx: nil,
                 handle: 0,
-                memory: skyhost_memory(used: 0, limit: 0, warning: Self.memoryWarning, warned: 0, pool: smallBlocks.raw),
+                memory: skyhost_memory(used: 0, blocks: 0, limit: 0, warning: Self.memoryWarning, warned: 0, pool: smallBlocks.raw),
                 active: nil, trap: 0, profiling: 0))
         let memory = UnsafeMutableRawPointer(binding).advanced(by: MemoryLayout<skyhost_binding>.offset(of: \skyhost_binding.memory)!)
         do {

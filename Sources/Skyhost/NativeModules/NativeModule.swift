@@ -26,6 +26,7 @@ extension NativeModule {
         SocketDriverModule.module,
         CryptModule.module,
         MD5Module.module,
+        MemoryModule.module,
         NativeModule(name: "skynet.stm") { state, _ in
             // stm.c: a value one service publishes and others read, shared through the node's memory.
             skyhost_open_stm(state.raw) == LUA_OK ? 1 : -1

@@ -1,6 +1,7 @@
 import Testing
 
-/// Skynet's small library modules on real nodes: harbor names, and the deprecated mqueue.
+/// Skynet's small library modules on real nodes: harbor names, the deprecated mqueue, and
+/// skynet.memory.
 @Suite struct SmallModulesTests {
     @Test func harborNamesAnswerWhoeverAskedBeforeTheyWereGiven() throws {
         let node = try TestNode(["main.lua": luaSource("harborMain.lua"), "queueServer.lua": luaSource("queueServer.lua")])
@@ -15,5 +16,17 @@ import Testing
         #expect(node.output.stdout.contains { $0.hasPrefix("fail\tfalse\t") && $0.contains("refused 9") })
         #expect(node.output.lines(from: "queueServer").contains("note 7"))
         #expect(!node.output.log.contains { $0.contains("two messages at once") })
+    }
+
+    @Test func memoryReportsEachServicesLuaHeap() throws {
+        let node = try TestNode(["main.lua": luaSource("memoryMain.lua")])
+        _ = try node.output.waitForPrint { $0 == "done" }
+        #expect(
+            node.output.stdout == ["mine\ttrue", "total\ttrue\ttrue", "blocks\ttrue", "grows\ttrue\t10000", "profactive\tfalse", "done"])
+        let log = node.output.log
+        #expect(log.contains("[:00000000] dump all service mem:"))
+        #expect(log.contains { $0.hasPrefix("[:00000000] :00000008 -> ") && $0.hasSuffix("b") })
+        #expect(log.contains { $0.hasPrefix("[:00000000] +total: ") })
+        #expect(log.contains("[:00000000] No jemalloc : mallctl_bool prof.active."))
     }
 }
