@@ -16,7 +16,7 @@
 --     readall waits for the end of the stream;
 --   * when more than 128 KiB wait unread, the socket is paused until the next read;
 --   * a socket with a limit (socket.limit) is closed when its unread data passes the limit.
--- UDP and socket.bind/stdin are not supported by Skyhost (they raise).
+-- UDP and socket.resolve are not supported by Skyhost yet (they raise).
 
 local driver = require "skynet.socketdriver"
 local skynet = require "skynet"
@@ -345,10 +345,14 @@ end
 
 socket.connect = socket.open
 
-function socket.bind()
-	error("socket.bind: binding an OS descriptor is not supported by Skyhost")
+-- socket.bind(fd): an OS descriptor of the process, read as a socket (a duplicate of it: closing
+-- the socket leaves the process's own open). id, or nil and the reason.
+function socket.bind(os_fd)
+	local id = driver.bind(os_fd)
+	return open_record(id)
 end
 
+-- socket.stdin(): the process's standard input, read as a socket (the console service).
 function socket.stdin()
 	return socket.bind(0)
 end

@@ -36,7 +36,7 @@ enum SocketDriverModule {
             ("udp", unsupported("udp")), ("udp_connect", unsupported("udp_connect")),
             ("udp_listen", unsupported("udp_listen")), ("udp_dial", unsupported("udp_dial")),
             ("udp_send", unsupported("udp_send")), ("udp_address", unsupported("udp_address")),
-            ("bind", unsupported("bind")), ("resolve", unsupported("resolve")),
+            ("bind", bind), ("resolve", unsupported("resolve")),
         ]
         do {
             try state.pushModule(
@@ -50,7 +50,7 @@ enum SocketDriverModule {
     }
 
     private static func unsupported(_ name: String) -> (LuaState, Service) -> Int32 {
-        { state, _ in state.raise("socketdriver.\(name): UDP and OS descriptors are not supported by Skyhost") }
+        { state, _ in state.raise("socketdriver.\(name): UDP and name resolution are not supported by Skyhost yet") }
     }
 
     // MARK: Arguments
@@ -132,6 +132,18 @@ enum SocketDriverModule {
             return 1
         case .failure(let f):
             return state.raise("Connect error: \(f.reason)")
+        }
+    }
+
+    /// bind(fd) -> id: an OS descriptor of the process read as a stream socket (socket.stdin).
+    private static func bind(_ state: LuaState, _ service: Service) -> Int32 {
+        guard let fd = state.integer(at: 1), let descriptor = Int32(exactly: fd) else { return badArgument(state, 1, "bind", "number") }
+        switch service.node.sockets.bind(descriptor: descriptor, owner: service.handle, node: service.node) {
+        case .success(let id):
+            state.push(Int64(id))
+            return 1
+        case .failure(let f):
+            return state.raise("Bind error: \(f.reason)")
         }
     }
 

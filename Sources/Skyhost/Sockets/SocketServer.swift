@@ -154,6 +154,38 @@ final class SocketServer: Sendable {
         return .success(id)
     }
 
+    /// Reads an OS descriptor of the process (the console service's standard input) as a stream
+    /// socket of `owner`: the id at once, then `connect` (or `error`) as for `connect`. The
+    /// socket reads a duplicate of the descriptor, so closing it leaves the process's own open.
+    func bind(descriptor: Int32, owner: UInt32, node: Node) -> Result<Int32, SocketFailure> {
+        let copy = dup(descriptor)
+        guard copy >= 0 else { return .failure(SocketFailure(reason: String(cString: strerror(errno)))) }
+        let setup: (MultiThreadedEventLoopGroup, Int32)? = state.withLock { s in
+            guard let group = s.eventLoopGroup(for: node) else { return nil }
+            let id = s.reserveID()
+            let e = SocketEntry(id: id, kind: .stream, owner: owner)
+            e.connecting = true
+            e.started = true
+            e.reading = true
+            e.name = "fd \(descriptor)"
+            s.entries[id] = e
+            return (group, id)
+        }
+        guard let (group, id) = setup else {
+            Glibc.close(copy)
+            return .failure(SocketFailure(reason: "socket server stopped"))
+        }
+        NIOPipeBootstrap(group: group)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SocketStreamHandler(server: self, id: id, listener: nil))
+                }
+            }
+            .takingOwnershipOfDescriptor(input: copy)
+            .whenComplete { [self] result in connectFinished(id, result) }
+        return .success(id)
+    }
+
     /// A listener accepted `child` (on the event loop): it gets an id and the listener's owner.
     private func adopt(_ child: Channel, listener: Int32) -> EventLoopFuture<Void> {
         let peer = child.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"

@@ -29,4 +29,21 @@ import Testing
         #expect(log.contains { $0.hasPrefix("[:00000000] +total: ") })
         #expect(log.contains("[:00000000] No jemalloc : mallctl_bool prof.active."))
     }
+
+    @Test func theConsoleServiceStartsWhatIsTypedOnStandardInput() throws {
+        let folder = try ServiceFolder([
+            "config": "thread = 2\nstart = \"console\"\nluaservice = \"./?.lua\"\nsnax = \"./?.lua\"\n",
+            "hello.lua": luaSource("hello.lua"),
+            "greeter.lua": luaSource("greeter.lua"),
+        ])
+        let process = try NodeProcess(["config"], in: folder.path)
+        defer { process.stop() }
+        _ = try process.waitFor("the console") { $0.hasSuffix("LAUNCH snlua console") }
+        process.type("hello one two\n\nnothing_here\nsnax greeter Ann\nhello three\n")
+        _ = try process.waitFor("hello three") { $0 == "hello\tthree" }
+        let lines = process.lines
+        #expect(lines.contains("hello\tone\ttwo"))
+        #expect(lines.contains { $0.contains("LAUNCH snlua nothing_here") })
+        #expect(lines.contains("greeter\tAnn"))
+    }
 }

@@ -5,6 +5,7 @@ import Testing
 /// A `skyhost` process started by a test, its standard output and error captured line by line.
 final class NodeProcess: @unchecked Sendable {
     private let process = Process()
+    private let input = Pipe()
     private let lock = NSCondition()
     private var collected: [String] = []
     private var partial = Data()
@@ -19,10 +20,16 @@ final class NodeProcess: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
+        process.standardInput = input
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             self?.take(handle.availableData)
         }
         try process.run()
+    }
+
+    /// Writes `text` to the process's standard input.
+    func type(_ text: String) {
+        input.fileHandleForWriting.write(Data(text.utf8))
     }
 
     private func take(_ data: Data) {

@@ -1,0 +1,4 @@
+-- A snax service whose init prints "greeter" and its argument.
+function init(name)
+	print("greeter", name)
+end
