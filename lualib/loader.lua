@@ -37,12 +37,9 @@ end
 SERVICE_NAME = service_name
 
 do	-- profiling resume, as snlua installs it
-	local preload = package.preload
-	if preload and preload["skynet.profile"] then
-		local ok, profile = pcall(require, "skynet.profile")
-		if ok and type(profile) == "table" and type(profile.resume) == "function" then
-			coroutine.resume = profile.resume	-- luacheck: ignore 122 (as snlua does)
-		end
+	local ok, profile = pcall(require, "skynet.profile")
+	if ok and type(profile) == "table" and type(profile.resume) == "function" then
+		coroutine.resume = profile.resume	-- luacheck: ignore 122 (as snlua does)
 	end
 end
 
@@ -68,8 +65,6 @@ if not main then
 end
 
 LUA_SERVICE = nil
--- (the file a reload in place checksums: lualib/skynet/api/reload.lua)
-debug.getregistry()["skyhost.service_file"] = substitute(found_pattern, service_name)
 
 local default_cpath = package.cpath
 if type(LUA_PATH) == "string" and LUA_PATH ~= "" then

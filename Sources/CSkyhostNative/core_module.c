@@ -429,7 +429,7 @@ static int install(lua_State *L) {
     return skyhost_install_code_cache(L);
 }
 
-// package.preload[name] for the host's native modules: require passes the name first.
+// The loader of a native module: require passes the name first.
 static int native_loader(lua_State *L) {
     struct skyhost_binding *b = skyhost_binding_of(L);
     const char *name = luaL_checkstring(L, 1);
@@ -438,23 +438,37 @@ static int native_loader(lua_State *L) {
     return n;
 }
 
-static int preload_native_body(lua_State *L) {
-    const char *const *names = (const char *const *)lua_touserdata(L, 1);
-    int count = (int)lua_tointeger(L, 2);
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    for (int i = 0; i < count; i++) {
-        lua_pushcfunction(L, native_loader);
-        lua_setfield(L, -2, names[i]);
+// package.searchers[1]: Lua's preload searcher, then the host's native modules.
+static int preload_and_native_searcher(lua_State *L) {
+    struct skyhost_binding *b = skyhost_binding_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    if (lua_getfield(L, -1, name) != LUA_TNIL) {
+        lua_pushliteral(L, ":preload:");
+        return 2;
     }
+    if (b->host->has_module(b->ctx, name)) {
+        lua_pushcfunction(L, native_loader);
+        lua_pushliteral(L, ":native:");
+        return 2;
+    }
+    lua_pushfstring(L, "no field package.preload['%s']\n\tno native module '%s'", name, name);
+    return 1;
+}
+
+static int install_native_searcher(lua_State *L) {
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, LUA_LOADLIBNAME);
+    if (lua_getfield(L, -1, "searchers") != LUA_TTABLE) return luaL_error(L, "package.searchers is missing");
+    lua_pushcfunction(L, preload_and_native_searcher);
+    lua_rawseti(L, -2, 1);
     return 0;
 }
 
-int skyhost_preload_native(lua_State *L, const char *const *names, int count) {
-    if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
-    lua_pushcfunction(L, preload_native_body);
-    lua_pushlightuserdata(L, (void *)names);
-    lua_pushinteger(L, count);
-    return lua_pcall(L, 2, 0, 0);
+int skyhost_install_native_searcher(lua_State *L) {
+    if (!lua_checkstack(L, 2)) return LUA_ERRMEM;
+    lua_pushcfunction(L, install_native_searcher);
+    return lua_pcall(L, 0, 0, 0);
 }
 
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding) {

@@ -24,7 +24,9 @@ struct skyhost_file_stamp {
 /// Functions the Swift runtime provides to the native modules. `ctx` is the calling service's
 /// opaque context. None of them raises, and none but open_module touches a lua_State.
 struct skyhost_host {
-    /// Pushes the native module `name` (one of the names given to skyhost_preload_native) onto
+    /// Whether the host has a native module called `name`.
+    int (*has_module)(void *ctx, const char *name);
+    /// Pushes the native module `name` (one has_module knows) onto
     /// L through protected calls only; returns 1, or -1 with an error message pushed (the caller
     /// raises it, once Swift has returned).
     int (*open_module)(void *ctx, lua_State *L, const char *name);
@@ -158,10 +160,11 @@ void *skyhost_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 /// (error message on the stack on failure).
 int skyhost_open_core(lua_State *L, struct skyhost_binding *binding);
 
-/// Makes `require(name)` open the host's native module `name` (open_module), for each of the
-/// `count` names: package.preload entries that are one light C function, so a service pays
-/// nothing for the modules it never requires. Runs protected; returns a Lua status.
-int skyhost_preload_native(lua_State *L, const char *const *names, int count);
+/// Makes `require(name)` open the host's native module `name` (open_module) when has_module
+/// knows it: the first of package.searchers finds package.preload's entries, then the host's
+/// modules, so a state pays nothing for the modules it never requires. Runs protected; returns a
+/// Lua status.
+int skyhost_install_native_searcher(lua_State *L);
 
 /// Loads, without running it, the chunk of `path` compiled to `bytecode` (from the node's code
 /// cache, where the file had the settled `stamp`) into a state prepared ahead of a launch; a

@@ -8,6 +8,8 @@ import Glibc
 final class CodeCache: Sendable {
     /// One file's last compiled source and its bytecode, immutable once made.
     final class Code: @unchecked Sendable {
+        /// The file it was compiled from.
+        let path: String
         let source: UnsafeMutableRawBufferPointer
         let bytecode: UnsafeMutableRawBufferPointer
         let sourceCount: Int
@@ -17,7 +19,8 @@ final class CodeCache: Sendable {
         /// the file): the module version that `versions` and `patches` show.
         let checksum: UnsafeMutablePointer<CChar>
 
-        init(source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) {
+        init(path: String, source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) {
+            self.path = path
             self.source = .allocate(byteCount: max(source.count, 1), alignment: 8)
             self.source.copyMemory(from: source)
             self.bytecode = .allocate(byteCount: max(bytecode.count, 1), alignment: 8)
@@ -106,7 +109,7 @@ final class CodeCache: Sendable {
     /// returns the new code.
     @discardableResult
     func store(path: String, stamp: skyhost_file_stamp?, source: UnsafeRawBufferPointer, bytecode: UnsafeRawBufferPointer) -> Code {
-        let code = Code(source: source, bytecode: bytecode)
+        let code = Code(path: path, source: source, bytecode: bytecode)
         entries.withLock { $0[path] = Entry(code: code, stamp: stamp) }
         return code
     }

@@ -15,6 +15,9 @@ enum HostBridge {
         let t = UnsafeMutablePointer<skyhost_host>.allocate(capacity: 1)
         t.initialize(
             to: skyhost_host(
+                has_module: { ctx, name in
+                    HostBridge.service(ctx).node.nativeModules.module(named: name!) == nil ? 0 : 1
+                },
                 open_module: { ctx, L, name in
                     let service = HostBridge.service(ctx)
                     let state = LuaState(borrowing: L!)

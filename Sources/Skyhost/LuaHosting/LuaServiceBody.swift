@@ -18,8 +18,8 @@ final class LuaServiceBody: ServiceBody {
     /// What the old state handed over, while a reload in place starts this one.
     private(set) var handover: UnsafeMutableRawBufferPointer?
     /// The code of each file of the service's own this state loaded (the runtime's files
-    /// excepted): what a rollback of a later reload starts again.
-    private(set) var loadedCode: [String: CodeCache.Code] = [:]
+    /// excepted), the service's file first: what a rollback of a later reload starts again.
+    private(set) var loadedCode: [CodeCache.Code] = []
     /// In a state a reload's rollback started: the code it runs for these paths, whatever the
     /// files hold now.
     var pinnedCode: [String: CodeCache.Code]?
@@ -102,11 +102,18 @@ final class LuaServiceBody: ServiceBody {
 
     /// Notes that this state loaded the source of `path` with SHA-1 `checksum`.
     func recordLoad(path: String, checksum: UnsafePointer<CChar>, node: Node) {
-        guard !node.isRuntimeFile(path) else { return }
+        guard !node.isRuntimeFile(path), path != loaderPath else { return }
+        let code: CodeCache.Code?
         if let pinned = pinnedCode?[path], memcmp(pinned.checksum, checksum, 40) == 0 {
-            loadedCode[path] = pinned
-        } else if let code = node.codeCache.current(path: path, checksum: checksum) {
-            loadedCode[path] = code
+            code = pinned
+        } else {
+            code = node.codeCache.current(path: path, checksum: checksum)
+        }
+        guard let code else { return }
+        if let i = loadedCode.firstIndex(where: { $0.path == path }) {
+            loadedCode[i] = code
+        } else {
+            loadedCode.append(code)
         }
     }
 

@@ -2,7 +2,7 @@ import CSkyhostNative
 import Lua
 
 /// A Lua state made ready for a service but not yet bound to one: the standard libraries,
-/// `skynet.core` and the native modules' preload entries, and the binding its native functions
+/// `skynet.core` and the native modules' searcher, and the binding its native functions
 /// use. Nothing service-specific: a `LuaServiceBody` binds it to its service.
 struct PreparedLuaState {
     let state: LuaState
@@ -34,7 +34,7 @@ struct PreparedLuaState {
         }
         do {
             try state.check(skyhost_open_core(state.raw, binding))
-            try state.check(node.nativeModules.preload(into: state.raw))
+            try state.check(node.nativeModules.install(into: state.raw))
         } catch {
             discard()
             throw error

@@ -83,9 +83,9 @@ enum CoreCommands {
             target.stopMessageLog(by: service.handle)
             return target.address
         case "CHECKSUM":
-            // Skyhost extension: the SHA-1 of the source of file `param` as this state loaded it
-            // (a file of the service's own, not the runtime's), for the record of a reload.
-            guard let param, let code = (service.body as? LuaServiceBody)?.loadedCode[param] else { return nil }
+            // Skyhost extension: the SHA-1 of the source of the service's file as this state
+            // loaded it, for the record of a reload.
+            guard let code = (service.body as? LuaServiceBody)?.loadedCode.first else { return nil }
             return String(cString: code.checksum)
         default:
             node.log(source: service.handle, "Unknown command \(name)")

@@ -34,32 +34,24 @@ extension NativeModule {
     ]
 }
 
-/// A node's native modules, with their names as C strings: a new Lua state gets one
-/// package.preload entry per name, all the same light C function (`skyhost_preload_native`),
-/// which finds the module here by name when a service requires it.
-final class NativeModuleTable: @unchecked Sendable {
+/// A node's native modules. A new state gets one searcher for all of them
+/// (`skyhost_install_native_searcher`), which asks `has_module` and then `open_module` (through
+/// the host bridge) when a service requires one.
+final class NativeModuleTable: Sendable {
     private let modules: [NativeModule]
-    private let names: UnsafeMutablePointer<UnsafePointer<CChar>?>
 
     init(_ modules: [NativeModule]) {
         self.modules = modules
-        names = .allocate(capacity: max(modules.count, 1))
-        for (i, module) in modules.enumerated() { names[i] = UnsafePointer(strdup(module.name)) }
     }
 
-    deinit {
-        for i in 0..<modules.count { free(UnsafeMutablePointer(mutating: names[i])) }
-        names.deallocate()
-    }
-
-    /// Adds the preload entries to a new state. Returns a Lua status (message pushed on failure).
-    func preload(into L: OpaquePointer) -> Int32 {
-        skyhost_preload_native(L, names, Int32(modules.count))
+    /// Makes the native modules reachable by `require` in a new state. Returns a Lua status
+    /// (message pushed on failure).
+    func install(into L: OpaquePointer) -> Int32 {
+        skyhost_install_native_searcher(L)
     }
 
     /// The module called `name`.
     func module(named name: UnsafePointer<CChar>) -> NativeModule? {
-        for i in 0..<modules.count where strcmp(names[i]!, name) == 0 { return modules[i] }
-        return nil
+        modules.first { $0.name.withCString { strcmp($0, name) == 0 } }
     }
 }

@@ -168,7 +168,7 @@ extension Node {
         case .started(let old, let report, let patch):
             if let rolledBack = reload.rollbackOf { service.replacedCode[rolledBack] = nil }
             if patch > 0 {
-                service.replacedCode[patch] = old.loadedCode
+                service.replacedCode[patch] = Dictionary(old.loadedCode.map { ($0.path, $0) }) { _, last in last }
                 if service.replacedCode.count > ServiceReload.replacedCodeLimit, let oldest = service.replacedCode.keys.min() {
                     service.replacedCode[oldest] = nil
                 }

@@ -66,7 +66,7 @@ import Testing
         let patches = try console.run("patches .counter")
         #expect(patches.hasPrefix("#1 reload_service counter sha1:"), "\(patches)")
         #expect(patches.contains("by anonymous: service counter "))
-        #expect(node.output.lines(from: "counter").contains("patch #1 applied: reload_service counter by anonymous"))
+        try node.output.waitForLine(from: "counter", containing: "patch #1 applied: reload_service counter by anonymous")
     }
 
     @Test func aVersionThatDoesNotStartIsRefusedAndTheRunningOneKeepsItsState() throws {
@@ -109,7 +109,7 @@ import Testing
         // Only the reload that worked is a patch.
         let patches = try console.run("patches .counter").split(separator: "\n")
         #expect(patches.count == 2 && patches[0].hasPrefix("#1 reload_service counter"), "\(patches)")
-        #expect(node.output.log.filter { $0.contains("reload failed: ") }.count == 4)
+        #expect(try node.output.waitForLogs(containing: "reload failed: ", count: 4).count == 4)
     }
 
     @Test func aReloadWaitsForARequestSuspendedInACallAndServesWhatCameMeanwhileWithTheNewVersion() throws {
@@ -271,7 +271,7 @@ import Testing
         #expect(lines.contains { $0.contains("who=-\twhat=console reload :0000000a\tresult=refused: no token") }, "\(lines)")
         #expect(lines.contains { $0.contains("who=alice\twhat=console reload :0000000a\tresult=accepted") })
         #expect(lines.contains { $0.contains("who=alice\twhat=console rollback :0000000a\tresult=accepted") })
-        #expect(node.output.lines(from: "counter").contains("patch #1 applied: reload_service counter by alice"))
+        try node.output.waitForLine(from: "counter", containing: "patch #1 applied: reload_service counter by alice")
     }
 
     @Test func theUpdaterAndTheSwiftAPIReloadAsTheConsoleDoes() async throws {

@@ -14,7 +14,7 @@ import Testing
         _ = try node.output.waitForPrint { $0 == "done" }
         #expect(node.output.stdout.contains("answers\t1 2 3 4 5"))
         #expect(node.output.stdout.contains { $0.hasPrefix("fail\tfalse\t") && $0.contains("refused 9") })
-        #expect(node.output.lines(from: "queueServer").contains("note 7"))
+        try node.output.waitForLine(from: "queueServer", containing: "note 7")
         #expect(!node.output.log.contains { $0.contains("two messages at once") })
     }
 
@@ -23,6 +23,8 @@ import Testing
         _ = try node.output.waitForPrint { $0 == "done" }
         #expect(
             node.output.stdout == ["mine\ttrue", "total\ttrue\ttrue", "blocks\ttrue", "grows\ttrue\t10000", "profactive\tfalse", "done"])
+        // (the log reaches the test after the prints: the last line first)
+        try node.output.waitForLog(containing: "No jemalloc : mallctl_bool prof.active.")
         let log = node.output.log
         #expect(log.contains("[:00000000] dump all service mem:"))
         #expect(log.contains { $0.hasPrefix("[:00000000] :00000008 -> ") && $0.hasSuffix("b") })

@@ -153,8 +153,8 @@ function helpers.started(ok, err)
 			info.rollback_of, SERVICE_NAME)
 		skynet.error(report)
 	elseif ok then
-		-- (the SHA-1 of the service's file as this state loaded it: the loader keeps its path)
-		local checksum = c.command("CHECKSUM", debug.getregistry()["skyhost.service_file"]) or ""
+		-- (the SHA-1 of the service's file as this state loaded it)
+		local checksum = c.command("CHECKSUM") or ""
 		id = history.last_id + 1
 		history.record = {
 			id = id, time = os.time(), kind = "reload_service", name = SERVICE_NAME, checksum = checksum,
