@@ -30,7 +30,8 @@ final class ServiceReload {
         /// The reload failed: the new state (if there is one) goes, `old` (if it was replaced)
         /// serves again.
         case failed(old: LuaServiceBody?, reason: String)
-        /// The old state gave up before the swap and has answered the requester itself.
+        /// Given up before the swap: by the old state, which has answered the requester itself,
+        /// or by the backstop deadline.
         case cancelled
     }
 
@@ -42,7 +43,8 @@ final class ServiceReload {
     var oldSessions: Set<Int32> = []
     /// Messages held back, oldest first.
     var held: [Message] = []
-    /// The timer session that bounds the new state's start (0 before it starts).
+    /// The timer session of the deadline armed now (0 when none is): while the old state drains,
+    /// a backstop in case it never goes on nor gives up; then the new state's start.
     var deadlineSession: Int32 = 0
     /// When the reload rolls back reload `rollbackOf`: the new state runs the code that one
     /// replaced.
