@@ -1,7 +1,7 @@
 import Testing
 
-/// Skynet's small library modules on real nodes: harbor names, the deprecated mqueue, and
-/// skynet.memory.
+/// Skynet's small library modules on real nodes: harbor names, the deprecated mqueue,
+/// skynet.memory, the console service and skynet.injectcode.
 @Suite struct SmallModulesTests {
     @Test func harborNamesAnswerWhoeverAskedBeforeTheyWereGiven() throws {
         let node = try TestNode(["main.lua": luaSource("harborMain.lua"), "queueServer.lua": luaSource("queueServer.lua")])
@@ -47,5 +47,16 @@ import Testing
         #expect(lines.contains("hello\tone\ttwo"))
         #expect(lines.contains { $0.contains("LAUNCH snlua nothing_here") })
         #expect(lines.contains("greeter\tAnn"))
+    }
+
+    @Test func injectcodeRunsSourceInsideARunningOrSuspendedFunction() throws {
+        let node = try TestNode(["main.lua": luaSource("injectcodeMain.lua")])
+        _ = try node.output.waitForPrint { $0 == "done" }
+        let lines = node.output.stdout
+        #expect(lines.contains("running\ttrue\t1105\t101\t2\t11"), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("broken\tfalse\t") && $0.contains("unexpected symbol") })
+        #expect(lines.contains("raises\tfalse\tinside"))
+        #expect(lines.contains("suspended\ttrue\t15"))
+        #expect(lines.contains("resumed\t15"))
     }
 }
