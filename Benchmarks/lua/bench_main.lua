@@ -78,6 +78,8 @@ local function spawn_round()
     local start = skynet.hpc()
     for i = 1, n do list[i] = skynet.newservice("bench_idle") end
     local t = elapsed(start)
+    -- (untimed) each answers one call, as a live service has
+    for i = 1, n do skynet.call(list[i], "lua", i) end
     local after = rss_kib()
     for i = 1, n do skynet.kill(list[i]) end
     return n / t, (after - before) / n
@@ -90,6 +92,62 @@ function benches.spawn()
     local rate, per = spawn_round()
     rss_per_service = rss_per_service or per
     return rate, "spawns/s"
+end
+
+-- heavy: resident memory per code-heavy service (bench_heavy.lua: about 200 KB of Lua modules
+-- each, as a game agent requires), 1,000 of them started and each called once; the spawn rate is
+-- the bench's value. The modules are written to a temporary folder: 20 files of 20 functions.
+local HEAVY_MODULES = 20
+local heavy_rss
+local function heavy_source(m)
+    local lines = { "local M = {}" }
+    for f = 1, 20 do
+        lines[#lines + 1] = string.format([[
+function M.f%d(player, items, delta)
+    local total, changed = 0, {}
+    for id, item in pairs(items) do
+        if item.owner == player.id and item.count + delta >= 0 then
+            item.count = item.count + delta * %d
+            total = total + item.count
+            changed[#changed + 1] = { id = id, count = item.count, note = "module %d function %d" }
+        end
+    end
+    if total > player.limit then
+        return nil, string.format("player %%s over the limit by %%d", player.name, total - player.limit)
+    end
+    return total, changed
+end]], f, f, m, f)
+    end
+    lines[#lines + 1] = "return M"
+    return table.concat(lines, "\n") .. "\n"
+end
+
+function benches.heavy()
+    local n = math.max(1, math.floor(1000 * SCALE))
+    local dir = os.tmpname() .. ".d"
+    os.execute("mkdir -p '" .. dir .. "'")
+    local bytes = 0
+    for m = 1, HEAVY_MODULES do
+        local source = heavy_source(m)
+        bytes = bytes + #source
+        local f = assert(io.open(dir .. "/bench_heavy_mod" .. m .. ".lua", "w"))
+        f:write(source)
+        f:close()
+    end
+    collectgarbage()
+    local before = rss_kib()
+    local list = {}
+    local start = skynet.hpc()
+    for i = 1, n do list[i] = skynet.newservice("bench_heavy", dir, HEAVY_MODULES) end
+    local t = elapsed(start)
+    for i = 1, n do skynet.call(list[i], "lua", i) end
+    local per = (rss_kib() - before) / n
+    heavy_rss = heavy_rss or per
+    for i = 1, n do skynet.kill(list[i]) end
+    for m = 1, HEAVY_MODULES do os.remove(dir .. "/bench_heavy_mod" .. m .. ".lua") end
+    os.remove(dir)
+    skynet.error(string.format("BENCH heavy: %d KB of module source per service", bytes // 1024))
+    return n / t, "heavy spawns/s"
 end
 
 -- inject: 1,000 successive debug RUN of a small hotfix (what the console's inject sends) into
@@ -208,10 +266,10 @@ function benches.reload_queued()
 end
 
 skynet.start(function()
-    local order = { "call", "send", "fanin", "spawn", "inject", "reload", "reload_in_place", "reload_queued" }
+    local order = { "call", "send", "fanin", "spawn", "heavy", "inject", "reload", "reload_in_place", "reload_queued" }
     if (not ONLY or ONLY:find("^reload_")) and not has_reload_in_place() then
         skynet.error("BENCH reload_in_place, reload_queued: skipped (no reload in place here)")
-        order[7], order[8] = nil, nil
+        order[8], order[9] = nil, nil
     end
     local medians = {}
     for _, name in ipairs(order) do
@@ -227,6 +285,9 @@ skynet.start(function()
             if name == "spawn" then
                 medians[#medians + 1] = string.format("FIRST-ROUND rss_per_idle_service %.1f KiB", rss_per_service)
             end
+            if name == "heavy" then
+                medians[#medians + 1] = string.format("FIRST-ROUND rss_per_heavy_service %.1f KiB", heavy_rss)
+            end
             if name == "inject" then
                 medians[#medians + 1] = string.format("MEDIAN inject_30MiB %.0f ns/inject", median(inject_30mib))
             end
@@ -234,5 +295,6 @@ skynet.start(function()
     end
     for _, line in ipairs(medians) do skynet.error(line) end
     skynet.error("BENCH DONE")
+    skynet.sleep(100)  -- Skynet's abort does not wait for its logger to write the lines above
     skynet.abort()
 end)
