@@ -72,17 +72,27 @@ function Patching.ask_all(handles, protocol, timeout, ...)
 	return outcome
 end
 
-local NO_ANSWER = string.format("no answer within %g s", TIMEOUT / 100)
+-- What a service that did not answer within `timeout` centiseconds is reported with.
+local function no_answer(timeout)
+	return string.format("no answer within %g s", timeout / 100)
+end
 
--- The debug command to every handle at once; handle -> table.pack(answer) or a reason.
-local function ask_all(handles, ...)
-	local outcome = Patching.ask_all(handles, "debug", TIMEOUT, ...)
+-- The debug command to every handle at once, waiting at most `timeout` centiseconds;
+-- handle -> table.pack(answer) or a reason.
+local function ask_all(handles, timeout, ...)
+	local outcome = Patching.ask_all(handles, "debug", timeout, ...)
 	for _, handle in ipairs(handles) do
 		if outcome[handle] == nil then
-			outcome[handle] = NO_ANSWER
+			outcome[handle] = no_answer(timeout)
 		end
 	end
 	return outcome
+end
+
+-- Why a service's outcome (from ask_all) is not a success: the answer's second value, or the
+-- reason ask_all gave.
+local function reason_of(o)
+	return type(o) == "table" and tostring(o[2]) or tostring(o)
 end
 
 local broadcasts = 0
@@ -95,7 +105,7 @@ end
 
 -- The rollback of broadcast `id` in the given handles; returns ok, lines.
 local function rollback_in(handles, id)
-	local outcome = ask_all(handles, "ROLLBACK_BROADCAST", id)
+	local outcome = ask_all(handles, TIMEOUT, "ROLLBACK_BROADCAST", id)
 	local ok, lines = true, {}
 	for _, handle in ipairs(handles) do
 		local o = outcome[handle]
@@ -103,8 +113,7 @@ local function rollback_in(handles, id)
 			lines[#lines + 1] = string.format("%s %s", skynet.address(handle), table.concat(o[1], "; "))
 		else
 			ok = false
-			lines[#lines + 1] = string.format("%s rollback FAILED: %s", skynet.address(handle),
-				type(o) == "table" and tostring(o[2]) or tostring(o))
+			lines[#lines + 1] = string.format("%s rollback FAILED: %s", skynet.address(handle), reason_of(o))
 		end
 	end
 	return ok, lines
@@ -133,7 +142,7 @@ function Patching.broadcast(script, source, filename, meta, rollback_on_failure,
 			end
 		else
 			failed = failed + 1
-			local why = o == nil and NO_ANSWER or type(o) == "table" and tostring(o[2]) or o
+			local why = o == nil and no_answer(TIMEOUT) or type(o) == "table" and tostring(o[2]) or o
 			lines[#lines + 1] = string.format("%s FAILED: %s", skynet.address(handle), (why:gsub("\n", " | ")))
 			if o == nil then	-- no answer yet: it may apply it later
 				applied[#applied + 1] = handle
@@ -158,7 +167,7 @@ end
 
 function Patching.rollback_broadcast(id)
 	local handles = lua_services()
-	local outcome = ask_all(handles, "PATCHES")
+	local outcome = ask_all(handles, TIMEOUT, "PATCHES")
 	local patched = {}
 	for _, handle in ipairs(handles) do
 		local o = outcome[handle]
@@ -203,7 +212,7 @@ function Patching.reload_all(script, meta, rollback_on_failure)
 	if #handles == 0 then
 		return false, { string.format("no running service was started from %s", script) }
 	end
-	local outcome = Patching.ask_all(handles, "debug", reload_time(), "RELOAD", meta)
+	local outcome = ask_all(handles, reload_time(), "RELOAD", meta)
 	local lines, reloaded, failed = {}, {}, 0
 	for _, handle in ipairs(handles) do
 		local o = outcome[handle]
@@ -212,21 +221,19 @@ function Patching.reload_all(script, meta, rollback_on_failure)
 			lines[#lines + 1] = string.format("%s ok: %s", skynet.address(handle), tostring(o[2]))
 		else
 			failed = failed + 1
-			lines[#lines + 1] = string.format("%s FAILED: %s", skynet.address(handle),
-				type(o) == "table" and tostring(o[2]) or tostring(o or "no answer in time"))
+			lines[#lines + 1] = string.format("%s FAILED: %s", skynet.address(handle), reason_of(o))
 		end
 	end
 	table.insert(lines, 1, string.format("reloadall %s: %d services, %d reloaded, %d failed", script, #handles,
 		#reloaded, failed))
 	if failed > 0 and rollback_on_failure and #reloaded > 0 then
-		local undo = Patching.ask_all(reloaded, "debug", reload_time(), "ROLLBACK", 1, meta)
+		local undo = ask_all(reloaded, reload_time(), "ROLLBACK", 1, meta)
 		for _, handle in ipairs(reloaded) do
 			local o = undo[handle]
 			if type(o) == "table" and o[1] == true then
 				lines[#lines + 1] = string.format("%s %s", skynet.address(handle), tostring(o[2]))
 			else
-				lines[#lines + 1] = string.format("%s rollback FAILED: %s", skynet.address(handle),
-					type(o) == "table" and tostring(o[2]) or tostring(o or "no answer in time"))
+				lines[#lines + 1] = string.format("%s rollback FAILED: %s", skynet.address(handle), reason_of(o))
 			end
 		end
 	end
@@ -253,7 +260,7 @@ end
 
 function Patching.versions(module)
 	local handles = lua_services()
-	local outcome = ask_all(handles, "VERSIONS")
+	local outcome = ask_all(handles, TIMEOUT, "VERSIONS")
 	local by_module = {}	-- module -> checksum -> { addresses }
 	for _, handle in ipairs(handles) do
 		local o = outcome[handle]

@@ -588,6 +588,18 @@ local function read_file(filename)
 	return source
 end
 
+-- The start of `COMMAND ADDRESS FILE words... [--token TOKEN]` that sends FILE's code to ADDRESS
+-- (`usage` says how, when FILE is missing): the handle, the operator (the token, checked and
+-- audited), FILE's text and the words.
+local function file_command(command, usage, address, filename, ...)
+	local handle = adjust_address(address)
+	need(filename, "a file name: " .. usage)
+	local token, words = UpdateAuth.split(...)
+	local operator = UpdateAuth.require(token, table.concat({ "console " .. command, skynet.address(handle),
+		filename, table.unpack(words, 1, words.n) }, " "))
+	return handle, operator, read_file(filename), words
+end
+
 -- inject ADDRESS FILE words...: the target runs FILE between two of its messages (the debug
 -- protocol's INJECT, RUN with the operator: see lualib/skynet/inject.lua), with the words as
 -- `...`. The hotfix's print lines come back. All or nothing (unlike Skynet): if it fails, its
@@ -595,13 +607,7 @@ end
 -- it made being undone. A file that does not compile runs nothing. A hotfix that changed something
 -- is a patch on the target's stack (`patches`, `rollback`).
 function COMMAND.inject(address, filename, ...)
-	local handle = adjust_address(address)
-	need(filename, "a file name: inject address file.lua")
-	-- "--token TOKEN" ends the line; checked and audited
-	local token, words = UpdateAuth.split(...)
-	local operator = UpdateAuth.require(token, table.concat({ "console inject", skynet.address(handle),
-		filename, table.unpack(words, 1, words.n) }, " "))
-	local source = read_file(filename)
+	local handle, operator, source, words = file_command("inject", "inject address file.lua", address, filename, ...)
 	local ok, output = call(handle, "debug", "INJECT", { operator = operator }, source, filename,
 		table.unpack(words, 1, words.n))
 	if not ok then
@@ -616,12 +622,7 @@ end
 -- (lualib/snax/hotfix.lua), all or nothing; the results of the patch's hotfix function come back.
 -- A patch on the service's stack, like an inject (`patches`, `rollback`).
 function COMMAND.snaxhotfix(address, filename, ...)
-	local handle = adjust_address(address)
-	need(filename, "a file name: snaxhotfix address patch.lua")
-	local token, words = UpdateAuth.split(...)
-	local operator = UpdateAuth.require(token, table.concat({ "console snaxhotfix", skynet.address(handle),
-		filename, table.unpack(words, 1, words.n) }, " "))
-	local source = read_file(filename)
+	local handle, operator, source, words = file_command("snaxhotfix", "snaxhotfix address patch.lua", address, filename, ...)
 	local result = table.pack(call(handle, "debug", "SNAX_HOTFIX", { operator = operator }, source,
 		table.unpack(words, 1, words.n)))
 	if not result[1] then

@@ -55,14 +55,9 @@ skynet.register_protocol {
 
 skynet.start(function()
 	skynet.dispatch("lua", function(session, source, cmd, ...)
-		local f = assert(command[cmd], cmd)
-		if cmd == "NEW" then
-			skynet.ret(skynet.pack(f(source, ...)))
-		else
-			local result = f(source, ...)
-			if session ~= 0 then
-				skynet.ret(skynet.pack(result))
-			end
+		local result = assert(command[cmd], cmd)(source, ...)
+		if session ~= 0 then
+			skynet.ret(skynet.pack(result))
 		end
 	end)
 	datacenter.set("multicast", skynet.harbor(skynet.self()), skynet.self())

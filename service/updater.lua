@@ -86,6 +86,17 @@ local function service_name_of(desc)
 	return tostring(desc):match("^snlua%s+(%S+)")
 end
 
+-- The whole of a file, or nil when it cannot be read.
+local function read_file(path)
+	local file = io.open(path, "rb")
+	if not file then
+		return nil
+	end
+	local text = file:read "a"
+	file:close()
+	return text
+end
+
 local function seconds(cs)
 	return string.format("%g s", cs / 100)
 end
@@ -353,12 +364,10 @@ function CMD.inject_all(script, path, rollback_on_failure, ...)
 	if type(script) ~= "string" or type(path) ~= "string" then
 		return false, { "inject_all needs a service script name and a hotfix file" }
 	end
-	local file = io.open(path, "rb")
-	if not file then
+	local source = read_file(path)
+	if not source then
 		return false, { "can't open " .. path }
 	end
-	local source = file:read "a"
-	file:close()
 	local ok, lines, id = Patching.broadcast(script, source, path,
 		{ operator = UpdateAuth.operator() }, rollback_on_failure == true or rollback_on_failure == "rollback",
 		table.pack(...))
@@ -401,12 +410,10 @@ function CMD.snax_hotfix(addr, path, ...)
 	if not handle or type(path) ~= "string" then
 		return false, { "snax_hotfix needs a snax service's address and a patch file" }
 	end
-	local file = io.open(path, "rb")
-	if not file then
+	local source = read_file(path)
+	if not source then
 		return false, { "can't open " .. path }
 	end
-	local source = file:read "a"
-	file:close()
 	local result = table.pack(pcall(skynet.call, handle, "debug", "SNAX_HOTFIX",
 		{ operator = UpdateAuth.operator() }, source, ...))
 	if not result[1] then

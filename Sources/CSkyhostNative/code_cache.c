@@ -106,6 +106,17 @@ static int load_cached(lua_State *L, struct skyhost_binding *b, void *token, con
     return refuse_text_mode(L, mode, status);
 }
 
+/// load_cached for the file `path`, named "@path" as Lua names a file's chunk.
+static int load_cached_file(lua_State *L, struct skyhost_binding *b, void *token, const void *bytecode,
+                            size_t bytecode_size, const char *known_checksum, const char *path,
+                            const char *mode, char *checksum) {
+    const char *chunkname = lua_pushfstring(L, "@%s", path);
+    int status = load_cached(L, b, token, bytecode, bytecode_size, known_checksum, chunkname, mode,
+                             checksum);
+    lua_remove(L, -2);  // the chunk name
+    return status;
+}
+
 // ---- chunks loaded ahead -----------------------------------------------------------------------
 // A state prepared ahead of a launch (see PreparedLuaState.swift) may already hold, unrun, the
 // chunks of the files most services load (skynet.lua, the loader...), undumped from the cache
@@ -222,13 +233,8 @@ static int load_source(lua_State *L, struct skyhost_binding *b, const char *path
     int usable_mode = mode == NULL || strchr(mode, 'b') || strchr(mode, 't');
     if (usable_mode) {  // a rolled-back state runs the version it is pinned to
         void *token = b->host->code_pinned(b->ctx, path, &bytecode, &bytecode_size, &known_checksum);
-        if (token != NULL) {
-            const char *chunkname = lua_pushfstring(L, "@%s", path);
-            int status = load_cached(L, b, token, bytecode, bytecode_size, known_checksum, chunkname,
-                                     mode, checksum);
-            lua_remove(L, -2);  // the chunk name
-            return status;
-        }
+        if (token != NULL)
+            return load_cached_file(L, b, token, bytecode, bytecode_size, known_checksum, path, mode, checksum);
     }
     struct skyhost_file_stamp stamp;
     int settled = settled_stamp(path, &stamp);
@@ -237,13 +243,8 @@ static int load_source(lua_State *L, struct skyhost_binding *b, const char *path
     if (settled && usable_mode) {  // unchanged since a load that compiled or checked its bytes
         void *token = b->host->code_lookup(b->ctx, path, &stamp, NULL, 0, &bytecode, &bytecode_size,
                                            &known_checksum);
-        if (token != NULL) {
-            const char *chunkname = lua_pushfstring(L, "@%s", path);
-            int status = load_cached(L, b, token, bytecode, bytecode_size, known_checksum, chunkname,
-                                     mode, checksum);
-            lua_remove(L, -2);  // the chunk name
-            return status;
-        }
+        if (token != NULL)
+            return load_cached_file(L, b, token, bytecode, bytecode_size, known_checksum, path, mode, checksum);
     }
     size_t size = 0;
     char *source = read_file(path, &size);

@@ -164,6 +164,20 @@ local function init(skynet, internals)
 			reply(require("skynet.patch").list())
 		end
 
+		-- A reload in place of this service (lualib/skynet/api/reload.lua), or with
+		-- `rollback_of`, the rollback of that reload: the runtime answers this request once the
+		-- new state has started (true, report); this answers false, reason when it cannot begin.
+		local function reload(meta, rollback_of)
+			local co = internals.running_thread
+			local ok, err = internals.part("skynet.api.reload").prepare(type(meta) == "table" and meta or {},
+				internals.session_coroutine_address[co], internals.session_coroutine_id[co], rollback_of)
+			if ok then
+				skynet.ignoreret()
+			else
+				reply(false, err)
+			end
+		end
+
 		-- ROLLBACK [count [meta]] -> report lines | nil, reason; or, when the top patch is a
 		-- reload in place and count is 1, true, report | false, reason once the code it replaced
 		-- has started again (as RELOAD)
@@ -171,15 +185,7 @@ local function init(skynet, internals)
 			local patch = require "skynet.patch"
 			local top = patch.top()
 			if top and top.kind == "reload_service" and (count == nil or tonumber(count) == 1) then
-				local co = internals.running_thread
-				local ok, err = internals.part("skynet.api.reload").prepare(type(meta) == "table" and meta or {},
-					internals.session_coroutine_address[co], internals.session_coroutine_id[co], top.id)
-				if ok then
-					skynet.ignoreret()
-				else
-					reply(false, err)
-				end
-				return
+				return reload(meta, top.id)
 			end
 			reply(patch.rollback(count, handler_roots()))
 		end
@@ -204,14 +210,7 @@ local function init(skynet, internals)
 		-- RELOAD meta -> (answered by the runtime once the new state has started) ok, report
 		-- A reload in place (lualib/skynet/api/reload.lua); meta: operator.
 		function cmd.RELOAD(meta)
-			local co = internals.running_thread
-			local ok, err = internals.part("skynet.api.reload").prepare(type(meta) == "table" and meta or {},
-				internals.session_coroutine_address[co], internals.session_coroutine_id[co])
-			if ok then
-				skynet.ignoreret()
-			else
-				reply(false, err)
-			end
+			reload(meta)
 		end
 
 		function cmd.TERM(address)

@@ -106,9 +106,11 @@ enum HostBridge {
                     body.recordLoad(path: String(cString: path!), checksum: checksum!, node: service.node)
                 },
                 handover: { ctx, size in
-                    guard let handover = (HostBridge.service(ctx).body as? LuaServiceBody)?.handover else { return nil }
+                    guard let handover = (HostBridge.service(ctx).body as? LuaServiceBody)?.handover,
+                        let bytes = handover.baseAddress
+                    else { return nil }
                     size!.pointee = handover.count
-                    return UnsafeRawPointer(handover.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!)
+                    return UnsafeRawPointer(bytes)
                 }))
         return UnsafePointer(t)
     }()

@@ -32,6 +32,8 @@ public final class Node: @unchecked Sendable {
     let blankStates = BlankStates()
     /// Modules written in Swift that every Lua service can `require`.
     let nativeModules: NativeModuleTable
+    /// Skyhost's own `lualib/` folder, where the runtime's Lua files are (`isRuntimeFile`).
+    let runtimeLualib: String
     /// The node's TCP sockets (SwiftNIO; the event loop thread starts with the first socket).
     let sockets = SocketServer()
 
@@ -46,6 +48,7 @@ public final class Node: @unchecked Sendable {
         let interval = UInt64(configuration.environment["monitor_interval"] ?? "") ?? 500
         monitor = Monitor(intervalNanoseconds: max(1, interval) * 10_000_000)
         nativeModules = NativeModuleTable(NativeModule.builtIn + configuration.nativeModules)
+        runtimeLualib = configuration.root + "/lualib/"
         timer = TimerQueue(fire: { [unowned self] handle, session in
             self.deliver(Message(source: 0, session: session, type: ProtocolType.response.rawValue, data: nil, size: 0), to: handle)
         })

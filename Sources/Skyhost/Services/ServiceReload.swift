@@ -53,14 +53,6 @@ final class ServiceReload {
     /// Replaced code kept per service, for rollbacks: as many reloads as a patch stack keeps.
     static let replacedCodeLimit = 64
 
-    /// Whether `message` may reach the service now (else it is held).
-    func admits(_ message: Message) -> Bool {
-        let answer =
-            message.type == ProtocolType.response.rawValue
-            || (message.type == ProtocolType.error.rawValue && message.session != 0)
-        return answer && !oldSessions.contains(message.session)
-    }
-
     /// How long the old state may wait for its requests, and the new one may take to start,
     /// when the node's `reload_timeout` (seconds) does not say.
     static let defaultTimeoutSeconds = 5.0
@@ -71,9 +63,8 @@ extension Node {
     /// loader), which every state loads as they are now: a rollback starts again the service's
     /// own code only.
     func isRuntimeFile(_ path: String) -> Bool {
-        let lualib = configuration.root + "/lualib/"
-        guard path.hasPrefix(lualib) else { return false }
-        let rest = path.dropFirst(lualib.count)
+        guard path.hasPrefix(runtimeLualib) else { return false }
+        let rest = path.dropFirst(runtimeLualib.count)
         return rest == "skynet.lua" || rest == "loader.lua" || rest.hasPrefix("skynet/")
     }
 
@@ -147,11 +138,11 @@ extension Node {
             }
             return true
         }
-        if !reload.admits(message) {
-            reload.held.append(message)
-            return true
-        }
-        return false
+        // Only answers to sessions of the state serving now pass (an ERROR of session 0, "the
+        // sender is gone", concerns whichever state serves once the reload ends).
+        if answer, message.session != 0, !reload.oldSessions.contains(message.session) { return false }
+        reload.held.append(message)
+        return true
     }
 
     /// Moves the service's reload on after a message: starts the new state when the swap was

@@ -125,22 +125,31 @@ final class SocketServer: Sendable {
         return .success(id)
     }
 
-    /// Starts connecting to `host:port` for `owner` and returns the new socket's id at once; the
-    /// owner gets `connect` (data = the peer's ip) or `error` (data = the reason) later. Data
-    /// sent before the connection is up waits for it.
-    func connect(host: String, port: Int, owner: UInt32, node: Node) -> Result<Int32, SocketFailure> {
-        guard (1...65535).contains(port) else { return .failure(SocketFailure(reason: "Invalid port")) }
-        let setup: (MultiThreadedEventLoopGroup, Int32)? = state.withLock { s in
+    /// A new stream socket of `owner` still opening (connecting, or binding a descriptor),
+    /// started and reading once open; with the event loop group to open it on. Nil once the
+    /// server has stopped.
+    private func reserveOpening(owner: UInt32, node: Node, name: String = "") -> (MultiThreadedEventLoopGroup, Int32)? {
+        state.withLock { s in
             guard let group = s.eventLoopGroup(for: node) else { return nil }
             let id = s.reserveID()
             let e = SocketEntry(id: id, kind: .stream, owner: owner)
             e.connecting = true
             e.started = true
             e.reading = true
+            e.name = name
             s.entries[id] = e
             return (group, id)
         }
-        guard let (group, id) = setup else { return .failure(SocketFailure(reason: "socket server stopped")) }
+    }
+
+    /// Starts connecting to `host:port` for `owner` and returns the new socket's id at once; the
+    /// owner gets `connect` (data = the peer's ip) or `error` (data = the reason) later. Data
+    /// sent before the connection is up waits for it.
+    func connect(host: String, port: Int, owner: UInt32, node: Node) -> Result<Int32, SocketFailure> {
+        guard (1...65535).contains(port) else { return .failure(SocketFailure(reason: "Invalid port")) }
+        guard let (group, id) = reserveOpening(owner: owner, node: node) else {
+            return .failure(SocketFailure(reason: "socket server stopped"))
+        }
         ClientBootstrap(group: group)
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
@@ -160,18 +169,7 @@ final class SocketServer: Sendable {
     func bind(descriptor: Int32, owner: UInt32, node: Node) -> Result<Int32, SocketFailure> {
         let copy = dup(descriptor)
         guard copy >= 0 else { return .failure(SocketFailure(reason: String(cString: strerror(errno)))) }
-        let setup: (MultiThreadedEventLoopGroup, Int32)? = state.withLock { s in
-            guard let group = s.eventLoopGroup(for: node) else { return nil }
-            let id = s.reserveID()
-            let e = SocketEntry(id: id, kind: .stream, owner: owner)
-            e.connecting = true
-            e.started = true
-            e.reading = true
-            e.name = "fd \(descriptor)"
-            s.entries[id] = e
-            return (group, id)
-        }
-        guard let (group, id) = setup else {
+        guard let (group, id) = reserveOpening(owner: owner, node: node, name: "fd \(descriptor)") else {
             Glibc.close(copy)
             return .failure(SocketFailure(reason: "socket server stopped"))
         }

@@ -5,10 +5,10 @@ import Testing
 /// Skynet's own (DES with its paddings, the login handshake's 64-bit hashes, Diffie-Hellman)
 /// against vectors that Skynet v1.8.0 printed for the same inputs, and every bad argument.
 @Suite struct CryptTests {
-    /// Runs `file` as a node's main service and returns what it printed as "name\tvalue" lines,
-    /// by name, once it has printed "done".
+    /// Runs `file` as a node's main service (with report.lua, its way of printing) and returns
+    /// what it printed as "name\tvalue" lines, by name, once it has printed "done".
     static func run(_ file: String) throws -> [String: String] {
-        let node = try TestNode(["main.lua": luaSource(file)])
+        let node = try TestNode(["main.lua": luaSource(file), "report.lua": luaSource("report.lua")])
         _ = try node.output.waitForPrint { $0 == "done" }
         var results: [String: String] = [:]
         for line in node.output.stdout {

@@ -26,14 +26,6 @@ import Testing
         return (node, try ConsoleTests.consolePort(node))
     }
 
-    /// The numbers of a console answer "1\tv2\n2\t12\n...": the values in order.
-    static func values(_ answer: String) -> [String] {
-        answer.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: "\t", maxSplits: 1)
-            return parts.count == 2 && Int(parts[0]) != nil ? String(parts[1]) : nil
-        }
-    }
-
     @Test func aCounterReloadedFromV1ToV2KeepsItsCountAndAddressWhileRequestsFlow() throws {
         let clients = (1...4).map { "client \($0)" }
         let (node, port) = try Self.node(services: clients + ["pusher"])
@@ -61,7 +53,7 @@ import Testing
 
         // The same service at the same address: v2 with every call counted once, every push
         // received once and in order.
-        #expect(Self.values(try console.run("call :0a lua get")) == ["v2", "\(answers)", "\(pushes)", "0"])
+        #expect(ConsoleClient.values(try console.run("call :0a lua get")) == ["v2", "\(answers)", "\(pushes)", "0"])
         #expect(try console.run("list").contains(":0000000a\tsnlua counter"))
         let patches = try console.run("patches .counter")
         #expect(patches.hasPrefix("#1 reload_service counter sha1:"), "\(patches)")
@@ -81,7 +73,7 @@ import Testing
         let syntax = try console.run("reload .counter")
         #expect(syntax.hasSuffix("<CMD Error>"))
         #expect(syntax.contains("counter.lua:") && syntax.contains("unexpected symbol near '='"), "\(syntax)")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v2", "4"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v2", "4"])
 
         // v3 compiles but its start function raises.
         try node.folder.write(
@@ -90,13 +82,13 @@ import Testing
         let start = try console.run("reload .counter")
         #expect(start.hasPrefix("the new version's start failed: ") && start.contains("no start"), "\(start)")
         #expect(start.hasSuffix("<CMD Error>"))
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v2", "5"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v2", "5"])
 
         // v3 never calls skynet.start: refused once the time limit has passed.
         try node.folder.write("counter.lua", "local skynet = require \"skynet\"\n")
         let never = try console.run("reload .counter")
         #expect(never.hasPrefix("the new version did not finish starting within"), "\(never)")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v2", "6"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v2", "6"])
 
         // The running version's on_reload raises: nothing starts.
         try node.folder.write("counter.lua", Self.counter("v3"))
@@ -104,7 +96,7 @@ import Testing
         #expect(try console.run("inject .counter \(node.folder.path)/raising.lua") == "<CMD OK>")
         let raising = try console.run("reload .counter")
         #expect(raising.hasPrefix("on_reload raised: ") && raising.contains("keep me"), "\(raising)")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v2", "7"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v2", "7"])
 
         // Only the reload that worked is a patch.
         let patches = try console.run("patches .counter").split(separator: "\n")
@@ -112,24 +104,36 @@ import Testing
         #expect(try node.output.waitForLogs(containing: "reload failed: ", count: 4).count == 4)
     }
 
-    @Test func aReloadWaitsForARequestSuspendedInACallAndServesWhatCameMeanwhileWithTheNewVersion() throws {
-        let (node, port) = try Self.node()
-        let console = try ConsoleSession(port: port)
+    /// The console clients of a reload of .counter (v2 on disk) that waits for a request of
+    /// .counter suspended in .slowpoke's call (`slow`), and of a request sent while it waits
+    /// (`inc`), each on a thread of its own.
+    struct WaitingReload {
+        let slow, reload, inc: Thread.Detached<String>
+    }
+
+    static func reloadWaitingForSlowpoke(_ node: TestNode, port: UInt16) throws -> WaitingReload {
         // A request of .counter waits on .slowpoke, which holds its answer.
         let slow = Thread.detached { try ConsoleClient.run(port: port, lines: ["call .counter lua slow"]) }
         _ = try node.output.waitForPrint { $0 == "slowpoke holds 1" }
-
         try node.folder.write("counter.lua", Self.counter("v2"))
         let reload = Thread.detached { try ConsoleClient.run(port: port, lines: ["reload .counter"]) }
         try node.output.waitForLine(from: "counter", containing: "reload waits for a call to .slowpoke")
-        // A request sent while the reload waits is held, then served by v2.
         let inc = Thread.detached { try ConsoleClient.run(port: port, lines: ["call .counter lua inc"]) }
+        // (the console session of the test, then these three)
         try node.output.waitForLogs(containing: "connected", count: 4)
+        return WaitingReload(slow: slow, reload: reload, inc: inc)
+    }
+
+    @Test func aReloadWaitsForARequestSuspendedInACallAndServesWhatCameMeanwhileWithTheNewVersion() throws {
+        let (node, port) = try Self.node()
+        let console = try ConsoleSession(port: port)
+        let waiting = try Self.reloadWaitingForSlowpoke(node, port: port)
         #expect(try console.run("call .slowpoke lua release") == "1\ttrue\nn\t1\n<CMD OK>")
 
-        #expect(try slow.value().contains("1\tv1\n2\treleased\n"))
-        #expect(try reload.value() == "Welcome to skynet console\nreloaded :0000000a: patch #1\n<CMD OK>\n")
-        #expect(try inc.value() == "Welcome to skynet console\n1\tv2\n2\t1\nn\t2\n<CMD OK>\n")
+        #expect(try waiting.slow.value().contains("1\tv1\n2\treleased\n"))
+        #expect(try waiting.reload.value() == "Welcome to skynet console\nreloaded :0000000a: patch #1\n<CMD OK>\n")
+        // The request sent while the reload waited was held, then served by v2.
+        #expect(try waiting.inc.value() == "Welcome to skynet console\n1\tv2\n2\t1\nn\t2\n<CMD OK>\n")
     }
 
     @Test func aReloadThatWaitsTooLongFailsNamingWhatItWaitedForAndChangesNothing() throws {
@@ -142,7 +146,7 @@ import Testing
         #expect(answer.hasPrefix("still in flight after 0.3 s: "), "\(answer)")
         #expect(answer.contains("a call to .slowpoke (session "), "\(answer)")
         #expect(answer.hasSuffix("<CMD Error>"))
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "1"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v1", "1"])
         _ = try console.run("call .slowpoke lua release")
         #expect(try slow.value().contains("1\tv1\n2\treleased\n"))
         #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #1\n<CMD OK>")
@@ -151,22 +155,15 @@ import Testing
     @Test func aServiceKilledWhileItsReloadWaitsFailsWhatItHeldAndTheNodeGoesOn() throws {
         let (node, port) = try Self.node()
         let console = try ConsoleSession(port: port)
-        let slow = Thread.detached { try ConsoleClient.run(port: port, lines: ["call .counter lua slow"]) }
-        _ = try node.output.waitForPrint { $0 == "slowpoke holds 1" }
-        try node.folder.write("counter.lua", Self.counter("v2"))
-        let reload = Thread.detached { try ConsoleClient.run(port: port, lines: ["reload .counter"]) }
-        try node.output.waitForLine(from: "counter", containing: "reload waits for a call to .slowpoke")
-        let inc = Thread.detached { try ConsoleClient.run(port: port, lines: ["call .counter lua inc"]) }
-        try node.output.waitForLogs(containing: "connected", count: 4)
+        let waiting = try Self.reloadWaitingForSlowpoke(node, port: port)
 
         #expect(try console.run("kill .counter").hasSuffix("<CMD OK>"))
-        #expect(try reload.value() == "Welcome to skynet console\nthe service retired during its reload\n<CMD Error>\n")
-        #expect(try inc.value().hasSuffix("<CMD Error>\n"))
+        #expect(try waiting.reload.value() == "Welcome to skynet console\nthe service retired during its reload\n<CMD Error>\n")
+        #expect(try waiting.inc.value().hasSuffix("<CMD Error>\n"))
         // (the request suspended in .slowpoke's call is lost with the service, as on Skynet:
-        // its caller, `slow`, waits for ever)
+        // its caller, `slow`, waits until the node stops)
         #expect(try console.run("call .slowpoke lua release") == "1\ttrue\nn\t1\n<CMD OK>")
         #expect(try console.run("list").contains(":0000000a") == false)
-        _ = slow
     }
 
     @Test func whatIsNotALuaServiceOrNotThereIsRefused() throws {
@@ -177,7 +174,7 @@ import Testing
         #expect(try console.run("reload :0000ffff") == "Unknown address :0000ffff (no such service)\n<CMD Error>")
         #expect(try console.run("reload .nobody") == "Unknown address .nobody (no service has this name)\n<CMD Error>")
         #expect(try console.run("reloadall nothing") == "no running service was started from nothing\n<CMD Error>")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "1"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v1", "1"])
     }
 
     @Test func rollbackStartsTheCodeAReloadReplacedWithTheStateAsItIsNow() throws {
@@ -185,14 +182,14 @@ import Testing
         let console = try ConsoleSession(port: port)
         try node.folder.write("hello.lua", luaSource("addHello.lua"))
         #expect(try console.run("inject .counter \(node.folder.path)/hello.lua") == "<CMD OK>")
-        #expect(Self.values(try console.run("call .counter lua hello")) == ["hello"])
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "1"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua hello")) == ["hello"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v1", "1"])
         try node.folder.write("counter.lua", Self.counter("v2"))
         #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #2\n<CMD OK>")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v2", "2"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v2", "2"])
         try node.folder.write("counter.lua", Self.counter("v3"))
         #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #3\n<CMD OK>")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v3", "3"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v3", "3"])
 
         let patches = try console.run("patches .counter").split(separator: "\n")
         #expect(patches.count == 4, "\(patches)")
@@ -203,10 +200,10 @@ import Testing
         // the count as it is now.
         #expect(
             try console.run("rollback .counter") == "rolled back #3 reload_service counter: the code it replaced serves again\n<CMD OK>")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v2", "4"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v2", "4"])
         #expect(
             try console.run("rollback .counter") == "rolled back #2 reload_service counter: the code it replaced serves again\n<CMD OK>")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "5"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v1", "5"])
         // v1 as it was loaded: the inject made into it before the reload is not part of it, and
         // its record stays as history that cannot be rolled back.
         #expect(try console.run("call .counter lua hello").hasSuffix("<CMD Error>"))
@@ -217,7 +214,7 @@ import Testing
                 == "stopped: #1 inject \(node.folder.path)/hello.lua: it patched the code a reload replaced\n<CMD Error>")
         // Ids go on from the last one.
         #expect(try console.run("reload .counter") == "reloaded :0000000a: patch #4\n<CMD OK>")
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v3", "6"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v3", "6"])
     }
 
     @Test func reloadallReloadsEveryServiceOfAScriptAllOrNoneOnRequest() throws {
@@ -237,7 +234,7 @@ import Testing
         #expect(all.contains(":0000000c rolled back #1 reload_service counter: the code it replaced serves again"))
         #expect(all.last == "<CMD Error>")
         for address in [":0a", ":0c", ":0d"] {
-            #expect(Self.values(try console.run("call \(address) lua inc")) == ["v1", "1"], "\(address)")
+            #expect(ConsoleClient.values(try console.run("call \(address) lua inc")) == ["v1", "1"], "\(address)")
             #expect(try console.run("patches \(address)").hasSuffix("runs no patch\n<CMD OK>"))
         }
 
@@ -245,9 +242,9 @@ import Testing
         let some = try console.run("reloadall counter").split(separator: "\n")
         #expect(some.first == "reloadall counter: 3 services, 2 reloaded, 1 failed")
         #expect(some.last == "<CMD Error>")
-        #expect(Self.values(try console.run("call :0a lua inc")) == ["v2", "2"])
-        #expect(Self.values(try console.run("call :0c lua inc")) == ["v2", "2"])
-        #expect(Self.values(try console.run("call :0d lua inc")) == ["v1", "2"])
+        #expect(ConsoleClient.values(try console.run("call :0a lua inc")) == ["v2", "2"])
+        #expect(ConsoleClient.values(try console.run("call :0c lua inc")) == ["v2", "2"])
+        #expect(ConsoleClient.values(try console.run("call :0d lua inc")) == ["v1", "2"])
     }
 
     @Test func onANodeWithAnUpdateKeyAReloadNeedsATokenAndIsAudited() throws {
@@ -260,12 +257,12 @@ import Testing
 
         #expect(try console.run("reload .counter").hasSuffix("<CMD Error>"))
         #expect(try console.run("call .counter debug RELOAD").hasSuffix("<CMD Error>"))
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "1"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v1", "1"])
         #expect(try console.run("reload .counter --token \(token)") == "reloaded :0000000a: patch #1\n<CMD OK>")
         #expect(try console.run("patches .counter").contains(" by alice: service counter "))
         #expect(try console.run("rollback .counter").hasSuffix("<CMD Error>"))
         #expect(try console.run("rollback .counter --token \(token)").hasPrefix("rolled back #1 reload_service counter"))
-        #expect(Self.values(try console.run("call .counter lua inc")) == ["v1", "2"])
+        #expect(ConsoleClient.values(try console.run("call .counter lua inc")) == ["v1", "2"])
 
         let lines = try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n")
         #expect(lines.contains { $0.contains("who=-\twhat=console reload :0000000a\tresult=refused: no token") }, "\(lines)")

@@ -19,14 +19,6 @@ import Testing
         return (node, try ConsoleTests.consolePort(node))
     }
 
-    /// The values of a console answer ("1\tv2\n2\t12\nn\t2\n<CMD OK>").
-    static func values(_ answer: String) -> [String] {
-        answer.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: "\t", maxSplits: 1)
-            return parts.count == 2 && Int(parts[0]) != nil ? String(parts[1]) : nil
-        }
-    }
-
     @Test func aSnaxServiceAnswersPostsAndExitsAsOnSkynet() throws {
         let (node, _) = try Self.node(services: ["client"])
         _ = try node.output.waitForPrint { $0 == "done" }
@@ -55,7 +47,7 @@ import Testing
         _ = try node.output.waitForPrint(timeout: 60) { $0 == "adder at 5000" }
         let console = try ConsoleSession(port: port)
         let answer = try console.run("snaxhotfix .counter \(node.folder.path)/patchV2.lua extra")
-        let returned = Self.values(answer)
+        let returned = ConsoleClient.values(answer)
         #expect(returned.count == 3 && returned[0] == "count was" && returned[2] == "extra", "\(answer)")
         let line = try node.output.waitForPrint(timeout: 60) { $0.hasPrefix("adder: ") }
         // "adder: N answers, 0 out of step, P patched, 0 old after new, last L"
@@ -63,7 +55,7 @@ import Testing
         let answers = Int(words[1]) ?? 0
         #expect(line.contains(" answers, 0 out of step, ") && line.contains(" patched, 0 old after new, "), "\(line)")
         #expect(words.last.flatMap { Int($0) } == 10 + answers, "every add counted once, from the count init set")
-        #expect(Self.values(try console.run("call .asker lua get")) == ["v2", "\(10 + answers)"])
+        #expect(ConsoleClient.values(try console.run("call .asker lua get")) == ["v2", "\(10 + answers)"])
         let patches = try console.run("patches .counter")
         #expect(patches.hasPrefix("#1 snax_hotfix counter sha1:") && patches.contains("by anonymous: 2 methods"), "\(patches)")
     }
@@ -71,7 +63,7 @@ import Testing
     @Test func aHotfixThatFailsChangesNothing() throws {
         let (node, port) = try Self.node()
         let console = try ConsoleSession(port: port)
-        #expect(Self.values(try console.run("call .asker lua add 3")) == ["v1", "13"])
+        #expect(ConsoleClient.values(try console.run("call .asker lua add 3")) == ["v1", "13"])
         let mismatch = try console.run("snaxhotfix .counter \(node.folder.path)/patchMismatch.lua")
         #expect(mismatch == "Patch mismatch response.nothing\n<CMD Error>")
         let raising = try console.run("snaxhotfix .counter \(node.folder.path)/patchRaising.lua")
@@ -79,7 +71,7 @@ import Testing
         let syntax = try console.run("snaxhotfix .counter \(node.folder.path)/counter.lua.missing")
         #expect(syntax.hasPrefix("Can't open ") && syntax.hasSuffix("<CMD Error>"))
         // The methods and the count as they were; no patch.
-        #expect(Self.values(try console.run("call .asker lua get")) == ["v1", "13"])
+        #expect(ConsoleClient.values(try console.run("call .asker lua get")) == ["v1", "13"])
         #expect(try console.run("patches .counter") == ":0000000a runs no patch\n<CMD OK>")
     }
 
@@ -94,20 +86,20 @@ import Testing
 
         #expect(try console.run("snaxhotfix .counter \(patch)").hasSuffix("<CMD Error>"))
         #expect(try console.run("call .counter debug SNAX_HOTFIX").hasSuffix("<CMD Error>"))
-        #expect(Self.values(try console.run("call .asker lua add 1")) == ["v1", "11"])
+        #expect(ConsoleClient.values(try console.run("call .asker lua add 1")) == ["v1", "11"])
         #expect(try console.run("snaxhotfix .counter \(patch) --token \(token)").hasSuffix("<CMD OK>"))
-        #expect(Self.values(try console.run("call .asker lua add 1")) == ["v2", "12"])
+        #expect(ConsoleClient.values(try console.run("call .asker lua add 1")) == ["v2", "12"])
         #expect(try console.run("patches .counter").contains("#1 snax_hotfix counter sha1:"))
         #expect(try console.run("patches .counter").contains(" by alice: 2 methods"))
 
         #expect(try console.run("rollback .counter").hasSuffix("<CMD Error>"))
         #expect(try console.run("rollback .counter --token \(token)") == "rolled back #1 snax_hotfix counter: 2 methods restored\n<CMD OK>")
-        #expect(Self.values(try console.run("call .asker lua add 1")) == ["v1", "13"])
+        #expect(ConsoleClient.values(try console.run("call .asker lua add 1")) == ["v1", "13"])
 
         // The updater's way, with the token.
         let updater = try console.run("call .updater lua snax_hotfix .counter \(patch) --token \(token)")
         #expect(updater.hasPrefix("1\ttrue\n2\tcount was\n"), "\(updater)")
-        #expect(Self.values(try console.run("call .asker lua add 1")) == ["v2", "14"])
+        #expect(ConsoleClient.values(try console.run("call .asker lua add 1")) == ["v2", "14"])
         #expect(try console.run("patches .counter").contains("#2 snax_hotfix counter sha1:"))
 
         let lines = try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n")

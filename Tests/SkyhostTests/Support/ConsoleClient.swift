@@ -6,6 +6,14 @@ import Glibc
 enum ConsoleClient {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
+    /// The values a `call` answer lists ("1\tv2\n2\t12\nn\t2\n<CMD OK>" -> ["v2", "12"]).
+    static func values(_ answer: String) -> [String] {
+        answer.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            return parts.count == 2 && Int(parts[0]) != nil ? String(parts[1]) : nil
+        }
+    }
+
     static func connect(_ port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }

@@ -11,6 +11,9 @@
 local skynet, internal = ...
 local c = internal.c
 
+-- Where the history a reload hands over waits for skynet.patch (its HANDED_OVER).
+local HISTORY = "skyhost.patch_history"
+
 local on_reload	-- the function given to skynet.on_reload
 local handover	-- in a state a reload started: table.pack(info, values...), false once read out
 
@@ -95,7 +98,7 @@ local function drain_and_swap(meta, rollback_of)
 	end
 	-- (a history handed over to this state and not read yet is read now)
 	local patch = package.loaded["skynet.patch"]
-		or (debug.getregistry()["skyhost.patch_history"] and require("skynet.patch"))
+		or (debug.getregistry()[HISTORY] and require("skynet.patch"))
 	local info = { operator = meta.operator or "anonymous", history = patch and patch.history(rollback_of ~= nil),
 		rollback_of = rollback_of }
 	local packed, data = pcall(c.packstring, info, table.unpack(values, 2, values.n))
@@ -134,7 +137,7 @@ local function hand_history(handed)
 	if patch then
 		patch.adopt(handed)
 	else
-		debug.getregistry()["skyhost.patch_history"] = handed
+		debug.getregistry()[HISTORY] = handed
 	end
 end
 

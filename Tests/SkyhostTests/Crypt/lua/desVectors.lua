@@ -4,14 +4,8 @@ local crypt = require "skynet.crypt"
 
 local hex = crypt.hexencode
 
-local function out(name, value)
-	print(name .. "\t" .. tostring(value))
-end
-
-local function err(name, f, ...)
-	local ok, e = pcall(f, ...)
-	out(name, ok and ("no error: " .. tostring(e)) or tostring(e))
-end
+local report = require "report"
+local out, err = report.out, report.err
 
 skynet.start(function()
 	local iso, pkcs7 = crypt.padding.iso7816_4, crypt.padding.pkcs7

@@ -6,14 +6,8 @@ local md5 = require "md5"
 
 local hex = crypt.hexencode
 
-local function out(name, value)
-	print(name .. "\t" .. tostring(value))
-end
-
-local function err(name, f, ...)
-	local ok, e = pcall(f, ...)
-	out(name, ok and ("no error: " .. tostring(e)) or tostring(e))
-end
+local report = require "report"
+local out, err = report.out, report.err
 
 skynet.start(function()
 	for _, text in ipairs { "", "alice", "login server", string.rep("x", 100) } do

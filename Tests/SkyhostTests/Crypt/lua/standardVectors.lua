@@ -1,11 +1,8 @@
 local skynet = require "skynet"
 local crypt = require "skynet.crypt"
 local hex = crypt.hexencode
-local function out(name, value) print(name .. "\t" .. tostring(value)) end
-local function err(name, f, ...)
-    local ok, e = pcall(f, ...)
-    out(name, ok and ("no error: " .. tostring(e)) or tostring(e))
-end
+local report = require "report"
+local out, err = report.out, report.err
 skynet.start(function()
     -- RFC 2202, section 3: HMAC-SHA1 test cases 1 to 7
     local key4 = ""
