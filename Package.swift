@@ -89,6 +89,7 @@ let package = Package(
                 "Pack/lua",
                 "PackFuzz/lua",
                 "SafePatch/lua",
+                "SharedData/lua",
                 "ServiceReload/lua",
                 "SmallModules/lua",
                 "Snax/lua",

@@ -383,9 +383,9 @@ local READ_ONLY = {
 	[".updater"] = { patches = true, versions = true },
 }
 
--- Debug commands that change code.
+-- Debug commands that change code or shared data.
 local CODE_CHANGING = { RUN = true, INJECT = true, ROLLBACK = true, ROLLBACK_BROADCAST = true, RELOAD = true,
-	SNAX_HOTFIX = true }
+	SNAX_HOTFIX = true, DATA_UPDATE = true }
 
 -- The update hooks of business services (`_reload_module`, `_hotfix`): a `call` of
 -- one changes code like the updater's commands do.
@@ -483,6 +483,7 @@ function COMMAND.help()
 		versions = "versions [module] : which services run which version (sha1) of each module",
 		reload = "reload address : start a service again from the files on disk, same address, state handed over",
 		reloadall = "reloadall script [rollback] : reload every service started from script",
+		dataupdate = "dataupdate sharedata|sharetable|datasheet name file.lua : replace a shared table, as a patch",
 	}
 end
 
@@ -630,6 +631,30 @@ function COMMAND.snaxhotfix(address, filename, ...)
 	end
 	return table.pack(table.unpack(result, 2, result.n))
 end
+-- dataupdate KIND NAME FILE words...: replaces the shared table NAME of KIND (sharedata,
+-- sharetable or datasheet) by the table FILE returns (run with the words as `...`), a patch on the
+-- stack of the service that keeps it (`patches`, `rollback` of that service). Readers of a
+-- sharedata or datasheet table read the new one once it reaches them; sharetable readers at their
+-- next sharetable.update. A file that does not compile or raises changes nothing.
+function COMMAND.dataupdate(kind, name, filename, ...)
+	need(kind, "a kind: dataupdate sharedata|sharetable|datasheet name file.lua")
+	need(name, "a name: dataupdate " .. kind .. " name file.lua")
+	need(filename, "a file name: dataupdate " .. kind .. " " .. name .. " file.lua")
+	local handle, reason = require("skynet.frozen_store").locate(kind)
+	if not handle then
+		fail(reason)
+	end
+	local token, words = UpdateAuth.split(...)
+	local operator = UpdateAuth.require(token, table.concat({ "console dataupdate", kind, name, filename,
+		table.unpack(words, 1, words.n) }, " "))
+	local ok, result = call(handle, "debug", "DATA_UPDATE", { operator = operator }, name, read_file(filename),
+		table.unpack(words, 1, words.n))
+	if not ok then
+		fail(tostring(result))
+	end
+	return result
+end
+
 ---------------------------------------------------------------------------------------------------
 -- Safer hot patching (lualib/patching.lua, lualib/skynet/patch.lua)
 

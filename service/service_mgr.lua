@@ -8,8 +8,7 @@
 --   LIST                  { [name] = ":0000000a" | "Error: ..." | what the waiters are doing }
 --   REPORT addr           (standalone) a non-standalone node's manager introduces itself
 -- Replies are pack(handle) or pack(nil, error text); skynet.uniqueservice asserts on them.
--- Behaviour as Skynet 1.8's service_mgr. `snaxd` services need lualib/skynet/snax.lua, which
--- Skyhost does not ship; asking for one fails with a clear error.
+-- Behaviour as Skynet 1.8's service_mgr; `snaxd` services start through skynet.snax.
 
 local skynet = require "skynet"
 require "skynet.manager"	-- skynet.register

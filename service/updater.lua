@@ -11,6 +11,8 @@
 --   run_script(path)      run a Lua file inside the updater -> true, result | false, reason
 --   inject_all(script, path [, rollback_on_failure])  inject into every `snlua script` service
 --                         -> ok, report lines, broadcast id      (lualib/patching.lua)
+--   data_update(kind, name, path, ...)  replace the shared table `name` (kind sharedata, sharetable
+--                         or datasheet) by the table the file at `path` returns -> ok, report line
 --   rollback(address [, n])  undo the last n patches of a service -> ok, report lines
 --   rollback_broadcast(id)   undo a broadcast in every service it patched -> ok, report lines
 --   patches(address), versions([module])  -> true, lines (read only: no token needed)
@@ -424,6 +426,28 @@ function CMD.snax_hotfix(addr, path, ...)
 	return table.unpack(result, 2, result.n)
 end
 
+-- data_update(kind, name, path, ...): replace a shared table by the one the file at `path` returns
+-- (run with `...`); a patch on the stack of the service that keeps it. -> true, line | false, { reason }
+function CMD.data_update(kind, name, path, ...)
+	if type(name) ~= "string" or type(path) ~= "string" then
+		return false, { "data_update needs a kind (sharedata, sharetable, datasheet), a name and a data file" }
+	end
+	local handle, reason = require("skynet.frozen_store").locate(kind)
+	if not handle then
+		return false, { reason }
+	end
+	local source = read_file(path)
+	if not source then
+		return false, { "can't open " .. path }
+	end
+	local ok, applied, line = pcall(skynet.call, handle, "debug", "DATA_UPDATE", { operator = UpdateAuth.operator() },
+		name, source, ...)
+	if not ok or not applied then
+		return false, { tostring(ok and line or applied) }
+	end
+	return true, line
+end
+
 -- rollback(address [, count]): undo the last `count` patches of one service.
 function CMD.rollback(addr, count)
 	local handle = service_of(addr)
@@ -460,7 +484,7 @@ local function dispatch(session, source, cmd, ...)
 	local f = CMD[cmd]
 	if not f then
 		local reason = "unknown updater command " .. tostring(cmd) .. " (update_service, update_module, " ..
-			"run_script, inject_all, reload_service, snax_hotfix, rollback, rollback_broadcast, patches, versions)"
+			"run_script, inject_all, reload_service, snax_hotfix, data_update, rollback, rollback_broadcast, patches, versions)"
 		if session ~= 0 then
 			skynet.retpack(false, reason)
 		end

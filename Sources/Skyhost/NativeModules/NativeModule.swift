@@ -31,6 +31,10 @@ extension NativeModule {
             // stm.c: a value one service publishes and others read, shared through the node's memory.
             skyhost_open_stm(state.raw) == LUA_OK ? 1 : -1
         },
+        NativeModule(name: "skyhost.frozentable") { state, _ in
+            // frozen_table.c: tables shared by the node, read without a copy (sharedata, sharetable, datasheet).
+            skyhost_open_frozentable(state.raw) == LUA_OK ? 1 : -1
+        },
     ]
 }
 
