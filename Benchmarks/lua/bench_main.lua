@@ -265,11 +265,89 @@ function benches.reload_queued()
     return us, "us from reload to serving, " .. n .. " messages queued behind it"
 end
 
+-- shared_sharedata, shared_sharetable, shared_copy: 100 services that each read one big table
+-- (about 10 MB as a Lua table: 40,000 records), shared through sharedata, through sharetable, or
+-- as a copy in each service (sent in a message); then one update of the whole table, timed until
+-- every reader reads the new version (a sharetable reader takes it at its sharetable.update, as
+-- a sharetable service does when told). The update's milliseconds are the bench's value; the
+-- first round also logs the resident memory the readers and the table added.
+local SHARED_READERS = 100
+local SHARED_RECORDS = 40000
+local shared_rss = {}
+
+local function big_table(version)
+    local records = {}
+    for i = 1, math.floor(SHARED_RECORDS * SCALE) do
+        records[i] = { id = i, name = "item " .. i .. " of version " .. version, price = i * 1.5 + version,
+            tags = { "weapon", "level " .. (i % 60), i % 7 == 0 and "rare" or "common" } }
+    end
+    return { version = version, records = records }
+end
+
+local function shared_round(api)
+    local publish
+    if api == "sharedata" then
+        local sharedata = require "skynet.sharedata"
+        publish = function(t, first)
+            if first then sharedata.new("big", t) else sharedata.update("big", t) end
+        end
+    elseif api == "sharetable" then
+        local sharetable = require "skynet.sharetable"
+        publish = function(t) sharetable.loadtable("big", t) end
+    end
+    local heap_before = collectgarbage("count")
+    local v1 = big_table(1)
+    local table_kib = collectgarbage("count") - heap_before
+    collectgarbage()
+    local before = rss_kib()
+    local readers = {}
+    for i = 1, SHARED_READERS do readers[i] = skynet.newservice("bench_shared_reader", api) end
+    if publish then
+        publish(v1, true)
+    else
+        for i = 1, SHARED_READERS do skynet.call(readers[i], "lua", "set", v1) end
+    end
+    v1 = nil  -- luacheck: ignore 311 (let the builder's copy go before memory is read)
+    local expected
+    for i = 1, SHARED_READERS do
+        local sum = skynet.call(readers[i], "lua", "read")
+        assert(expected == nil or sum == expected, "a reader read another table")
+        expected = sum
+    end
+    collectgarbage()
+    local rss = rss_kib() - before
+    local v2 = big_table(2)
+    local start = skynet.hpc()
+    if publish then
+        publish(v2)
+    else
+        for i = 1, SHARED_READERS do skynet.send(readers[i], "lua", "set", v2) end
+    end
+    for i = 1, SHARED_READERS do
+        while skynet.call(readers[i], "lua", "version") ~= 2 do skynet.sleep(0) end
+    end
+    local ms = elapsed(start) * 1000
+    for i = 1, SHARED_READERS do skynet.kill(readers[i]) end
+    if api == "sharedata" then require("skynet.sharedata").delete("big") end
+    if not shared_rss[api] then
+        shared_rss[api] = rss
+        skynet.error(string.format("BENCH shared_%s: %d readers of a %.1f MB table added %.1f MiB resident "
+            .. "(%.0f KiB per reader)", api, SHARED_READERS, table_kib / 1024, rss / 1024, rss / SHARED_READERS))
+    end
+    return ms, "ms/update reaching " .. SHARED_READERS .. " readers"
+end
+
+function benches.shared_sharedata() return shared_round("sharedata") end
+function benches.shared_sharetable() return shared_round("sharetable") end
+function benches.shared_copy() return shared_round("copy") end
+
 skynet.start(function()
-    local order = { "call", "send", "fanin", "spawn", "heavy", "inject", "reload", "reload_in_place", "reload_queued" }
+    local order = { "call", "send", "fanin", "spawn", "heavy", "inject", "reload", "reload_in_place", "reload_queued",
+        "shared_sharedata", "shared_sharetable", "shared_copy" }
     if (not ONLY or ONLY:find("^reload_")) and not has_reload_in_place() then
         skynet.error("BENCH reload_in_place, reload_queued: skipped (no reload in place here)")
-        order[8], order[9] = nil, nil
+        table.remove(order, 9)
+        table.remove(order, 8)
     end
     local medians = {}
     for _, name in ipairs(order) do

@@ -12,9 +12,9 @@
 --
 -- A view is a real (empty) table with a metatable: indexing, `pairs`, `ipairs`, `#`,
 -- `table.concat` and `table.unpack` read the frozen tree; `next`, `rawget` and `rawlen` see an
--- empty table; assigning raises. The same subtable read twice is the same view, so views can be
--- compared and used as keys. A subtable view whose keys no longer lead to a table after a rebind
--- raises when read ("The key [a.b] doesn't exist after update"), as Skynet's sharedata does.
+-- empty table; assigning raises. The same subtable read twice is the same view while the service
+-- holds it, so views can be compared and used as keys. A subtable view whose keys no longer lead
+-- to a table after a rebind raises when read ("The key [a.b] doesn't exist after update"), as Skynet's sharedata does.
 
 local ft = require "skyhost.frozentable"
 
@@ -23,7 +23,9 @@ local type, error, setmetatable, tostring = type, error, setmetatable, tostring
 
 local M = {}
 
--- view -> its state: { source, parent (state) or false, key, node, version, children = { [key] = view } }
+-- view -> its state: { source, parent (state) or false, key, node, version, children }
+--   children: { [key] = view }, weak: a subtable view lives while the service holds it (reading
+--   a whole big table leaves no view behind), and is the same view while it lives
 -- source (one per root view, shared by the views below it): { root, guard, version }
 local STATE = setmetatable({}, { __mode = "k" })
 
@@ -56,13 +58,18 @@ end
 
 local meta = {}
 
-local function child(view, state, key)
+local WEAK_VALUES = { __mode = "v" }
+
+local function child(state, key)
 	local children = state.children
+	if children == nil then
+		children = setmetatable({}, WEAK_VALUES)
+		state.children = children
+	end
 	local c = children[key]
 	if c == nil then
 		c = setmetatable({}, meta)
-		STATE[c] = { source = state.source, parent = state, key = key, version = -1, children = {},
-			owner = view }	-- (owner keeps the parent view, and so its state, alive)
+		STATE[c] = { source = state.source, parent = state, key = key, version = -1 }
 		children[key] = c
 	end
 	return c
@@ -72,7 +79,7 @@ function meta.__index(view, key)
 	local state = STATE[view]
 	local v = index(current(state), key)
 	if type(v) == "userdata" then
-		return child(view, state, key)
+		return child(state, key)
 	end
 	return v
 end
@@ -90,7 +97,7 @@ local function view_next(view, key)
 	local state = STATE[view]
 	local k, v = ftnext(current(state), key)
 	if type(v) == "userdata" then
-		v = child(view, state, k)
+		v = child(state, k)
 	end
 	return k, v
 end
@@ -102,7 +109,7 @@ end
 function M.view(root)
 	local view = setmetatable({}, meta)
 	local source = { root = root, guard = ft.hold(root), version = 0 }
-	STATE[view] = { source = source, parent = false, key = "", version = -1, children = {} }
+	STATE[view] = { source = source, parent = false, key = "", version = -1 }
 	return view
 end
 

@@ -133,6 +133,9 @@ function Store:set(name, value)
 	local root = value
 	if type(value) == "table" then
 		root = ft.build(value)
+		-- The Lua table is garbage once frozen (it came in a message, or from a data file): collected
+		-- once the request is done, rather than a second copy of the data kept until the next cycle.
+		skynet.fork(collectgarbage)
 	else
 		ft.retain(root)
 	end
