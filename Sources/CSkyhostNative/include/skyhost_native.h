@@ -190,6 +190,9 @@ int skyhost_dispatch(lua_State *L, int ptype, const void *msg, size_t sz, int se
 /// Pushes the module `skynet.stm` (stm.c), in a protected call: returns a Lua status, with the
 /// module or the error message on the stack.
 int skyhost_open_stm(lua_State *L);
+/// Pushes the module `bson` (bson_module.c: Skynet's BSON encoder and decoder), in a protected
+/// call: returns a Lua status, with the module or the error message on the stack.
+int skyhost_open_bson(lua_State *L);
 /// skynet.pack, skynet.unpack and skynet.packstring (serialize.c), for the core module.
 int skyhost_lua_pack(lua_State *L);
 int skyhost_lua_unpack(lua_State *L);

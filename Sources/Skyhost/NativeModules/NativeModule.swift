@@ -31,6 +31,10 @@ extension NativeModule {
             // stm.c: a value one service publishes and others read, shared through the node's memory.
             skyhost_open_stm(state.raw) == LUA_OK ? 1 : -1
         },
+        NativeModule(name: "bson") { state, _ in
+            // bson_module.c: Skynet's BSON documents (encode, decode, markers, objectid).
+            skyhost_open_bson(state.raw) == LUA_OK ? 1 : -1
+        },
     ]
 }
 
