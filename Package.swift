@@ -74,6 +74,7 @@ let package = Package(
             dependencies: ["Skyhost", "SkyhostMySQL"],
             exclude: [
                 "APIGroup/lua",
+                "BSON/lua",
                 "CommandLine/lua",
                 "ConfigReload/lua",
                 "Crypt/lua",

@@ -194,6 +194,10 @@ int skyhost_open_stm(lua_State *L);
 /// Pushes the module `skyhost.frozentable` (frozen_table.c): Lua tables frozen into memory the
 /// node shares, under sharedata, sharetable and datasheet. Protected; returns a Lua status.
 int skyhost_open_frozentable(lua_State *L);
+
+/// Pushes the module `bson` (bson_module.c: Skynet's BSON encoder and decoder), in a protected
+/// call: returns a Lua status, with the module or the error message on the stack.
+int skyhost_open_bson(lua_State *L);
 /// skynet.pack, skynet.unpack and skynet.packstring (serialize.c), for the core module.
 int skyhost_lua_pack(lua_State *L);
 int skyhost_lua_unpack(lua_State *L);

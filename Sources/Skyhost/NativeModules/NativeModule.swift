@@ -35,6 +35,10 @@ extension NativeModule {
             // frozen_table.c: tables shared by the node, read without a copy (sharedata, sharetable, datasheet).
             skyhost_open_frozentable(state.raw) == LUA_OK ? 1 : -1
         },
+        NativeModule(name: "bson") { state, _ in
+            // bson_module.c: Skynet's BSON documents (encode, decode, markers, objectid).
+            skyhost_open_bson(state.raw) == LUA_OK ? 1 : -1
+        },
     ]
 }
 
