@@ -23,67 +23,9 @@ local skynet = require "skynet"
 local service = require "skynet.service"
 local frozen = require "skynet.frozen"
 
+-- The keeper's code is a module of its own, so that a reader does not hold it.
 local function sharetable_service()
-	local skynet = require "skynet"	-- luacheck: ignore 431 (it runs in its own service: no upvalue)
-	local Store = require "skynet.frozen_store"
-
-	local store = Store.new("sharetable")
-	store:register_updates()
-
-	local CMD = {}
-
-	function CMD.loadfile(filename, ...)
-		store:set(filename, Store.evaluate(filename, "@" .. filename, ...))
-	end
-
-	function CMD.loadstring(filename, source, ...)
-		store:set(filename, Store.evaluate(filename, source, ...))
-	end
-
-	function CMD.loadtable(filename, tbl)
-		assert(type(tbl) == "table", "sharetable.loadtable needs a table")
-		store:set(filename, tbl)
-	end
-
-	function CMD.query(filename)
-		return store:lend(filename)
-	end
-
-	function CMD.queryall(filenames)
-		local roots = {}
-		if filenames then
-			for _, filename in ipairs(filenames) do
-				roots[filename] = store:lend(filename)
-			end
-		else
-			for _, filename in ipairs(store:names()) do
-				roots[filename] = store:lend(filename)
-			end
-		end
-		return roots
-	end
-
-	skynet.start(function()
-		skynet.dispatch("lua", function(session, _, cmd, ...)
-			if cmd == "confirm" then
-				for i = 1, select("#", ...) do
-					store:confirm((select(i, ...)))
-				end
-				return
-			end
-			local f = CMD[cmd]
-			if f == nil then
-				error("sharetable: unknown command " .. tostring(cmd))
-			end
-			local r = f(...)
-			if session ~= 0 then
-				skynet.ret(skynet.pack(r))
-			end
-		end)
-		skynet.info_func(function()
-			return store:info()
-		end)
-	end)
+	require "skynet.sharetable.service"
 end
 
 local sharetable = setmetatable({}, {
