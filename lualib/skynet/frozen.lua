@@ -77,7 +77,11 @@ end
 
 function meta.__index(view, key)
 	local state = STATE[view]
-	local v = index(current(state), key)
+	local node = state.node
+	if state.version ~= state.source.version then
+		node = current(state)
+	end
+	local v = index(node, key)
 	if type(v) == "userdata" then
 		return child(state, key)
 	end
