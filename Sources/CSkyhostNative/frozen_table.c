@@ -20,6 +20,7 @@
 //   ft.len(node)                        the border #t would give
 //   ft.copy(node)                       a deep copy as plain Lua tables in the caller's heap
 //   ft.live() -> count, bytes           the node's live roots and their arenas' bytes
+//   ft.indexer(states, slow)            the __index of skynet.frozen's views (see l_indexer)
 //
 // A root passed as an argument is checked against the node's live roots, so a stale or forged
 // pointer in a message gives an error rather than a crash.
@@ -528,6 +529,57 @@ static int l_next(lua_State *L) {
     return 1;
 }
 
+/// A view's __index, the common case in C: `states` (upvalue 1) maps the view to its state
+/// { node, version, source = { version } }; when the state's version is its source's, the value
+/// at the key is read from the node at once, unless it is a table. Every other case (a rebind to
+/// follow, a subtable to wrap in a view) is `slow(view, key)` (upvalue 2), skynet.frozen's Lua.
+/// The field names are upvalues 3 to 5, so that reading a field hashes no C string.
+#define VIEW_VERSION lua_upvalueindex(3)
+#define VIEW_SOURCE lua_upvalueindex(4)
+#define VIEW_NODE lua_upvalueindex(5)
+
+static int view_index(lua_State *L) {
+    lua_settop(L, 2);
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TTABLE) {  // 3: state
+        lua_pushvalue(L, VIEW_VERSION);
+        lua_rawget(L, 3);                                    // 4: its version
+        lua_pushvalue(L, VIEW_SOURCE);
+        if (lua_rawget(L, 3) == LUA_TTABLE) {                // 5: source
+            lua_pushvalue(L, VIEW_VERSION);
+            lua_rawget(L, 5);                                // 6: the source's version
+            lua_pushvalue(L, VIEW_NODE);
+            if (lua_rawequal(L, 4, 6) && lua_rawget(L, 3) == LUA_TLIGHTUSERDATA) {
+                const struct ft_value *v = lookup(L, lua_touserdata(L, -1), 2);
+                if (v == NULL) {
+                    lua_pushnil(L);
+                    return 1;
+                }
+                if (v->type != FT_TABLE) {
+                    push_value(L, v);
+                    return 1;
+                }
+            }
+        }
+    }
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+static int l_indexer(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    lua_pushliteral(L, "version");
+    lua_pushliteral(L, "source");
+    lua_pushliteral(L, "node");
+    lua_pushcclosure(L, view_index, 5);
+    return 1;
+}
+
 static int l_len(lua_State *L) {
     lua_pushinteger(L, (lua_Integer)check_node(L, 1)->array_size);
     return 1;
@@ -629,7 +681,7 @@ static int open_frozentable(lua_State *L) {
         { "size", l_size },         { "hold", l_hold },
         { "node", l_node },         { "index", l_index },   { "next", l_next },       { "len", l_len },
         { "copy", l_copy },         { "live", l_live },     { "unhold", l_unhold },
-        { NULL, NULL },
+        { "indexer", l_indexer },   { NULL, NULL },
     };
     if (luaL_newmetatable(L, FT_GUARD)) {
         lua_pushcfunction(L, l_guard_gc);

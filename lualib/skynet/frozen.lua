@@ -75,18 +75,17 @@ local function child(state, key)
 	return c
 end
 
-function meta.__index(view, key)
+-- What the C __index leaves to Lua: following a rebind, wrapping a subtable in a view.
+local function index_slowly(view, key)
 	local state = STATE[view]
-	local node = state.node
-	if state.version ~= state.source.version then
-		node = current(state)
-	end
-	local v = index(node, key)
+	local v = index(current(state), key)
 	if type(v) == "userdata" then
 		return child(state, key)
 	end
 	return v
 end
+
+meta.__index = ft.indexer(STATE, index_slowly)
 
 function meta.__newindex(view, key)
 	error("Error newindex, the key [" .. path(STATE[view]) .. (STATE[view].parent and "." or "") .. tostring(key)
