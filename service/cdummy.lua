@@ -86,6 +86,7 @@ skynet.start(function()
 	-- Text notices from the harbor (there are none in single node mode) are ignored.
 	skynet.dispatch("text", function() end)
 
-	-- The harbor's slave argument is this service's address (":00000004").
-	harbor_handle = assert(skynet.launch("harbor", harbor_id, skynet.address(skynet.self())))
+	-- The harbor's slave argument is this service's handle, in decimal as Skynet logs it
+	-- ("LAUNCH harbor 0 4").
+	harbor_handle = assert(skynet.launch("harbor", harbor_id, skynet.self()))
 end)

@@ -231,6 +231,10 @@ static inline void skyhost_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 
 /// `signal 0` (Skynet's `signal` console command). Safe to call from any thread.
 void skyhost_signal(struct skyhost_binding *binding);
 
+/// 0 when epoll can watch the OS descriptor `fd` (so SwiftNIO can read it), else the errno
+/// that epoll answered (EPERM for a regular file or /dev/null).
+int skyhost_descriptor_pollable(int fd);
+
 /// A spin-wait hint to the CPU (x86 `pause`), for the workers' short wait before sleeping.
 static inline void skyhost_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

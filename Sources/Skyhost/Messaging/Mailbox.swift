@@ -12,7 +12,7 @@ final class Mailbox: @unchecked Sendable {
         var count = 0
         var scheduled = false
         var closed = false
-        var overloadThreshold = 1024
+        var overloadThreshold = Mailbox.overloadThreshold
         var overloadReport = 0
 
         init(capacity: Int) {
@@ -24,10 +24,6 @@ final class Mailbox: @unchecked Sendable {
             if count == capacity { grow() }
             ring[(head + count) & (capacity - 1)] = m
             count += 1
-            if count > overloadThreshold {
-                overloadReport = count
-                overloadThreshold *= 2
-            }
         }
 
         mutating func grow() {
@@ -39,16 +35,16 @@ final class Mailbox: @unchecked Sendable {
             capacity *= 2
         }
 
-        /// The mailbox is empty: no longer scheduled, and after a burst the big ring goes back
-        /// (an idle service keeps a small one).
+        /// The mailbox is empty: no longer scheduled, the overload threshold back at its start,
+        /// and after a burst the big ring goes back (an idle service keeps a small one).
         mutating func becomeIdle() {
             scheduled = false
+            overloadThreshold = Mailbox.overloadThreshold
             guard capacity > 1024 else { return }
             ring.deallocate()
             capacity = Mailbox.initialCapacity
             ring = .allocate(capacity: capacity)
             head = 0
-            overloadThreshold = 1024
         }
 
         mutating func prepend(_ messages: [Message]) {
@@ -64,11 +60,27 @@ final class Mailbox: @unchecked Sendable {
             count -= 1
             return m
         }
+
+        /// Takes the first message for its service, and measures the queue it leaves as
+        /// Skynet's `skynet_mq_pop` does: a length past the threshold is reported and doubles
+        /// the threshold, so a growing backlog is reported at 1024, 2048, 4096... waiting messages.
+        mutating func take() -> Message {
+            let m = removeFirst()
+            while count > overloadThreshold {
+                overloadReport = count
+                overloadThreshold *= 2
+            }
+            return m
+        }
     }
 
     /// Ring slots of a new mailbox (a power of two). Small, because most services idle most of
     /// the time (an idle service's ring is part of what it costs); the ring doubles as needed.
     static let initialCapacity = 4
+
+    /// Waiting messages past which a service's queue is first reported as overloaded
+    /// (Skynet's `MQ_OVERLOAD`).
+    static let overloadThreshold = 1024
 
     private let lock = Lock()
     private var s = State(capacity: Mailbox.initialCapacity)
@@ -97,18 +109,19 @@ final class Mailbox: @unchecked Sendable {
 
     /// Takes up to `limit` messages into `batch` (cleared first). Marks the mailbox idle and
     /// returns false when it is empty. `overload` receives the queue length that passed the
-    /// overload threshold since the last batch, or 0.
+    /// overload threshold as the batch was taken, or 0.
     func popBatch(into batch: inout [Message], limit: Int, overload: inout Int) -> Bool {
         batch.removeAll(keepingCapacity: true)
         return lock.withLock {
-            overload = s.overloadReport
-            s.overloadReport = 0
             if s.count == 0 {
                 s.becomeIdle()
+                overload = 0
                 return false
             }
             let n = min(limit, s.count)
-            for _ in 0..<n { batch.append(s.removeFirst()) }
+            for _ in 0..<n { batch.append(s.take()) }
+            overload = s.overloadReport
+            s.overloadReport = 0
             return true
         }
     }

@@ -35,7 +35,7 @@ enum CryptModule {
     private typealias Body = (LuaState) -> Int32
 
     private static func open(_ state: LuaState) -> Int32 {
-        var functions: [(String, Body)] = [
+        let functions: [(String, Body)] = [
             ("sha1", sha1), ("hmac_sha1", hmacSHA1),
             ("base64encode", base64Encode), ("base64decode", base64Decode),
             ("hexencode", hexEncode), ("hexdecode", hexDecode),

@@ -13,8 +13,10 @@ public final class Node: @unchecked Sendable {
     private(set) var timer: TimerQueue!
     private let environment: Locked<[String: String]>
     let startNanoseconds = monotonicNanoseconds()
+    /// The wall clock when the node started, in centiseconds since 1970.
+    private let startWallCentiseconds = UInt64(Date().timeIntervalSince1970 * 100)
     /// Seconds since 1970 at start (Skynet's `starttime`).
-    let startTime = Int(Date().timeIntervalSince1970)
+    var startTime: Int { Int(startWallCentiseconds / 100) }
     private let stateLock = ConditionLock()
     private var phase = Phase.created
     private var exitStatus: Int32 = 0
@@ -176,8 +178,11 @@ public final class Node: @unchecked Sendable {
         }
     }
 
-    /// Centiseconds since the node started.
-    func now() -> UInt64 { (monotonicNanoseconds() - startNanoseconds) / 10_000_000 }
+    /// Skynet's `skynet.now()`: centiseconds since the start of the second in which the node
+    /// started, so that `starttime + now / 100` is the wall clock (`skynet.time()`).
+    func now() -> UInt64 {
+        startWallCentiseconds % 100 + (monotonicNanoseconds() - startNanoseconds) / 10_000_000
+    }
 
     // MARK: Environment
 

@@ -1,3 +1,4 @@
+import CSkyhostNative
 import Glibc
 import NIOCore
 import NIOPosix
@@ -173,6 +174,13 @@ final class SocketServer: Sendable {
             Glibc.close(copy)
             return .failure(SocketFailure(reason: "socket server stopped"))
         }
+        if let reason = Self.unpollableReason(copy) {
+            // SwiftNIO traps on a descriptor epoll refuses (a regular file, /dev/null): the
+            // socket reports the error instead, as a connection that failed.
+            Glibc.close(copy)
+            connectFinished(id, .failure(SocketFailure(reason: "fd \(descriptor) cannot be read as a socket: \(reason)")))
+            return .success(id)
+        }
         NIOPipeBootstrap(group: group)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -182,6 +190,12 @@ final class SocketServer: Sendable {
             .takingOwnershipOfDescriptor(input: copy)
             .whenComplete { [self] result in connectFinished(id, result) }
         return .success(id)
+    }
+
+    /// Why epoll cannot watch `descriptor`, or nil when it can.
+    private static func unpollableReason(_ descriptor: Int32) -> String? {
+        let error = skyhost_descriptor_pollable(descriptor)
+        return error == 0 ? nil : String(cString: strerror(error))
     }
 
     /// A listener accepted `child` (on the event loop): it gets an id and the listener's owner.

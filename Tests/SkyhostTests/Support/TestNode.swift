@@ -105,6 +105,7 @@ final class CapturedOutput: @unchecked Sendable {
     }
 
     /// Waits until `count` log lines contain `text`; returns them.
+    @discardableResult
     func waitForLogs(containing text: String, count: Int, timeout: Double = 10) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         lock.lock()
