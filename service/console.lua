@@ -14,7 +14,11 @@ local function words(line)
 end
 
 local function read_commands()
-	local stdin = socket.stdin()
+	local stdin, reason = socket.stdin()
+	if not stdin then
+		skynet.error("console: standard input cannot be read: " .. tostring(reason))
+		return
+	end
 	while true do
 		local line = socket.readline(stdin, "\n")
 		if not line then	-- standard input closed

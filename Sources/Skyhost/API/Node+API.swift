@@ -196,7 +196,7 @@ extension Node {
         guard isRunning else { throw SkyhostError.nodeStopped }
         let service = handles.register { Service(handle: $0, node: self, launchName: "swift \(name)") }
         service.body = SwiftServiceBody(node: self, handler: handler)
-        guard handles.bind(name: name, to: service.handle) else {
+        guard bind(name: name, to: service.handle) else {
             handles.retire(service.handle)
             throw SkyhostError.invalidAddress("\(name) is already taken")
         }

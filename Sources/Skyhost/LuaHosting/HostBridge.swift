@@ -34,11 +34,7 @@ enum HostBridge {
                 sendname: { ctx, source, name, ptype, session, data, size in
                     let service = HostBridge.service(ctx)
                     let m = Message(source: source, session: session, type: ptype, data: data, size: size)
-                    guard let dest = service.node.resolve(String(cString: name!)) else {
-                        m.release()
-                        return -1
-                    }
-                    return service.node.deliver(m, to: dest, from: service) ? 0 : -1
+                    return service.node.deliver(m, toName: String(cString: name!), from: service) ? 0 : -1
                 },
                 genid: { ctx in
                     HostBridge.service(ctx).nextSession()

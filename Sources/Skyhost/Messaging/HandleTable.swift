@@ -10,7 +10,17 @@ package final class HandleTable: Sendable {
         var nextIndex: UInt32 = 1
         var names: [String: UInt32] = [:]
         var namesOf: [UInt32: [String]] = [:]
+        /// Messages sent to global names not bound yet, each name's in the order they were sent.
+        var held: [String: [Message]] = [:]
         var count = 0
+    }
+
+    /// Where a message to a global name goes (see `handle(named:orHold:)`).
+    enum GlobalNameLookup {
+        /// The name is bound to this handle; the caller still owns the message.
+        case bound(UInt32)
+        /// The name is not bound yet: the message is held until it is.
+        case held
     }
 
     private let harborBits: UInt32
@@ -70,13 +80,19 @@ package final class HandleTable: Sendable {
     }
 
     /// Binds a name to a handle. Fails (false) if the name is taken or the handle is gone.
-    func bind(name: String, to handle: UInt32) -> Bool {
+    /// Messages held for the name go to `deliverHeld` with the named service, in the order they
+    /// were sent, while the table is locked: a message sent to the name once it is bound cannot
+    /// overtake them.
+    func bind(name: String, to handle: UInt32, deliverHeld: (Message, Service) -> Void) -> Bool {
         state.withLock { s in
             if s.names[name] != nil { return false }
             let slot = Int(handle & ServiceAddress.localMask) & (s.slots.count - 1)
-            guard s.slots[slot]?.handle == handle else { return false }
+            guard let service = s.slots[slot], service.handle == handle else { return false }
             s.names[name] = handle
             s.namesOf[handle, default: []].append(name)
+            if let held = s.held.removeValue(forKey: name) {
+                for message in held { deliverHeld(message, service) }
+            }
             return true
         }
     }
@@ -84,6 +100,26 @@ package final class HandleTable: Sendable {
     /// The handle bound to a name.
     func handle(named name: String) -> UInt32? {
         state.withLock { $0.names[name] }
+    }
+
+    /// The handle bound to the global name `name`; or, if none is yet, holds `message` until a
+    /// service takes the name, as Skynet's harbor holds messages to a global name that `.cslave`
+    /// has not registered yet (a service may send to a name another registers a moment later).
+    func handle(named name: String, orHold message: Message) -> GlobalNameLookup {
+        state.withLock { s in
+            if let handle = s.names[name] { return .bound(handle) }
+            s.held[name, default: []].append(message)
+            return .held
+        }
+    }
+
+    /// Gives up every held message (the node is stopping); the caller releases them.
+    func takeHeld() -> [Message] {
+        state.withLock { s in
+            let all = s.held.values.flatMap { $0 }
+            s.held = [:]
+            return all
+        }
     }
 
     /// Every live service, in handle order.

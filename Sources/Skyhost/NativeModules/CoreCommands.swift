@@ -12,11 +12,11 @@ enum CoreCommands {
             return timeoutCommand(param, service)
         case "REG":
             guard let param, !param.isEmpty else { return service.address }
-            return node.handles.bind(name: param, to: service.handle) ? param : nil
+            return node.bind(name: param, to: service.handle) ? param : nil
         case "NAME":
             let words = (param ?? "").split(separator: " ")
             guard words.count == 2, let target = node.resolve(String(words[1])) else { return nil }
-            return node.handles.bind(name: String(words[0]), to: target) ? String(words[0]) : nil
+            return node.bind(name: String(words[0]), to: target) ? String(words[0]) : nil
         case "QUERY":
             guard let param, let handle = node.handles.handle(named: param) else { return nil }
             return ServiceAddress.format(handle)

@@ -71,7 +71,7 @@ public final class Node: @unchecked Sendable {
         let loggerService = handles.register { Service(handle: $0, node: self, launchName: "logger") }
         loggerService.body = logger
         loggerHandle = loggerService.handle
-        _ = handles.bind(name: "logger", to: loggerService.handle)
+        _ = bind(name: "logger", to: loggerService.handle)
 
         timer.start()
         let activities = (0..<configuration.threadCount).map { _ in WorkerActivity() }
@@ -147,6 +147,7 @@ public final class Node: @unchecked Sendable {
             for m in service.mailbox.close() { m.release() }
             service.closeBody()
         }
+        for m in handles.takeHeld() { m.release() }
         // The Swift API's endpoint service holds the node: let both go.
         endpoint.withLock { $0 = nil }
         stateLock.withLock {
@@ -219,6 +220,31 @@ public final class Node: @unchecked Sendable {
             message.release()
             return false
         }
+    }
+
+    /// Sends `message` to a service named `:0000000a`, `.name` or by a global name (Skynet's
+    /// `skynet_sendname`). A message to a global name that no service has yet is held until one
+    /// takes it; a message to an unknown address or `.name` is released and false returned.
+    func deliver(_ message: Message, toName name: String, from sender: Service?) -> Bool {
+        guard let first = name.first, first != ":" && first != "." else {
+            guard let handle = resolve(name) else {
+                message.release()
+                return false
+            }
+            return deliver(message, to: handle, from: sender)
+        }
+        switch handles.handle(named: name, orHold: message) {
+        case .bound(let handle):
+            return deliver(message, to: handle, from: sender)
+        case .held:
+            return true
+        }
+    }
+
+    /// Binds `name` to the service `handle` (false if the name is taken or the service gone),
+    /// and hands it the messages held for the name.
+    func bind(name: String, to handle: UInt32) -> Bool {
+        handles.bind(name: name, to: handle) { message, service in deliver(message, to: service) }
     }
 
     /// Resolves `.name`, `:0000000a` or a global name.

@@ -14,7 +14,7 @@ final class HarborService: ServiceBody {
         guard text.hasPrefix("N ") else { return }
         let name = String(text.dropFirst(2))
         let handles = service.node.handles
-        if !handles.bind(name: name, to: message.source) && handles.handle(named: name) != message.source {
+        if !service.node.bind(name: name, to: message.source) && handles.handle(named: name) != message.source {
             service.node.log(source: service.handle, "global name \(name) is already bound")
         }
     }

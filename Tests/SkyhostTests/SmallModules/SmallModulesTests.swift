@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// Skynet's small library modules on real nodes: harbor names, the deprecated mqueue,
@@ -7,6 +8,12 @@ import Testing
         let node = try TestNode(["main.lua": luaSource("harborMain.lua"), "queueServer.lua": luaSource("queueServer.lua")])
         _ = try node.output.waitForPrint { $0 == "done" }
         #expect(node.output.stdout.filter { $0 != "done" } == ["me\ttrue", "local\ttrue", "late\ttrue"])
+    }
+
+    @Test func messagesToAGlobalNameNoServiceHasYetWaitForItInOrder() throws {
+        let node = try TestNode(["main.lua": luaSource("laterMain.lua"), "laterServer.lua": luaSource("laterServer.lua")])
+        _ = try node.output.waitForPrint { $0 == "done" }
+        #expect(node.output.stdout == ["echo\theld call", "notes\t1 2 3 4", "done"])
     }
 
     @Test func mqueueServesOneMessageAtATimeInOrder() throws {
@@ -47,6 +54,25 @@ import Testing
         #expect(lines.contains("hello\tone\ttwo"))
         #expect(lines.contains { $0.contains("LAUNCH snlua nothing_here") })
         #expect(lines.contains("greeter\tAnn"))
+    }
+
+    @Test func aConsoleWhoseStandardInputCannotBePolledFailsAloneAndTheNodeServesOn() throws {
+        let folder = try ServiceFolder([
+            "config": "thread = 2\nstart = \"main\"\nluaservice = \"./?.lua\"\n",
+            "main.lua": luaSource("consoleOnDevNullMain.lua"),
+            "hello.lua": luaSource("hello.lua"),
+        ])
+        // /dev/null is what a node started by a service manager often has as standard input;
+        // epoll refuses it.
+        let process = try NodeProcess(["config"], in: folder.path, standardInput: FileHandle.nullDevice)
+        defer { process.stop() }
+        let port = try process.consolePort()
+        _ = try process.waitFor("the console's error") {
+            $0.contains("console: standard input cannot be read: fd 0 cannot be read as a socket")
+        }
+        let answer = try ConsoleClient.run(port: port, lines: ["start hello after the console"])
+        #expect(answer.contains("<CMD OK>"), "\(answer)")
+        _ = try process.waitFor("the service started after it") { $0 == "hello\tafter\tthe\tconsole" }
     }
 
     @Test func injectcodeRunsSourceInsideARunningOrSuspendedFunction() throws {

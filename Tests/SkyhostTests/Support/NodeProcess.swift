@@ -10,7 +10,9 @@ final class NodeProcess: @unchecked Sendable {
     private var collected: [String] = []
     private var partial = Data()
 
-    init(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws {
+    /// Starts `skyhost` with `arguments` in `directory`. Its standard input is a pipe that
+    /// `type` writes to, unless `standardInput` is given.
+    init(_ arguments: [String], in directory: String, environment: [String: String] = [:], standardInput: FileHandle? = nil) throws {
         process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -20,7 +22,7 @@ final class NodeProcess: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        process.standardInput = input
+        process.standardInput = standardInput ?? input
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             self?.take(handle.availableData)
         }

@@ -3,10 +3,10 @@
 -- names.
 --
 -- A ".name" is local to the node; any other name is global and goes through .cslave (cdummy in
--- a single node), as Skynet's skynet.harbor.globalname does. Skynet's harbor holds messages sent
--- to a global name until .cslave has registered it; a single Skyhost node binds the name here and
--- now instead, so a send to it right after this returns, from any service, finds it (bootstrap
--- names DATACENTER and then launches the start service at once).
+-- a single node), as Skynet's skynet.harbor.globalname does. The name is also bound here and now,
+-- so a send to it right after this returns, from any service, finds it (bootstrap names
+-- DATACENTER and then launches the start service at once). Messages sent to a global name before
+-- any service has it are held by the node until one takes it, as Skynet's harbor holds them.
 
 local skynet, internal = ...
 assert(type(internal) == "table", "skynet.api.naming is loaded by skynet.lua, not by require")
