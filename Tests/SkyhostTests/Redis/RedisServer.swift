@@ -1,0 +1,99 @@
+import Foundation
+import Glibc
+
+/// A `redis-server` of one test (Debian's, installed by scripts/install-deps.sh): on a free
+/// loopback port, no persistence, in a temporary directory. It is stopped when the object goes
+/// away, and at the latest a second after the test process ends.
+final class RedisServer: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    let port: UInt16
+    private let directory: String
+    private var process: Process?
+
+    init() throws {
+        port = try Self.freePort()
+        directory = NSTemporaryDirectory() + "skyhost-redis-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Starts the server (again after `stop`, on the same port, empty) and waits until it
+    /// answers PING. A shell watches it and kills it when the test process is gone, even if
+    /// that process died without cleaning up.
+    func start() throws {
+        let watchdog = """
+            /usr/bin/redis-server "$@" & server=$!
+            echo $server > \(directory)/redis.pid
+            while kill -0 \(getpid()) 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.2; done
+            kill -9 $server 2>/dev/null; wait $server
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [
+            "-c", watchdog, "redis-server",
+            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory, "--daemonize", "no", "--logfile", directory + "/redis.log",
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? command("PING")) == "+PONG\r\n" { return }
+            guard process.isRunning else { break }
+            usleep(20_000)
+        }
+        let log = (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? ""
+        stop()
+        throw Failure(description: "redis-server (scripts/install-deps.sh installs it) did not answer on port \(port):\n\(log)")
+    }
+
+    /// Stops the server at once (SIGKILL, as a crash would) and waits for it and its watchdog
+    /// to end.
+    func stop() {
+        guard let process else { return }
+        self.process = nil
+        if let text = try? String(contentsOfFile: directory + "/redis.pid", encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
+        {
+            kill(pid, SIGKILL)
+        }
+        process.waitUntilExit()
+    }
+
+    /// Sends one inline command and returns the raw reply (one read).
+    @discardableResult
+    func command(_ line: String) throws -> String {
+        let fd = try ConsoleClient.connect(port)
+        defer { close(fd) }
+        ConsoleClient.write(fd, Array((line + "\r\n").utf8))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+
+    /// A loopback port nobody listens on now.
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else { throw Failure(description: "no free port: errno \(errno)") }
+        return UInt16(bigEndian: addr.sin_port)
+    }
+}
