@@ -1,4 +1,4 @@
--- skynet.socket for Skyhost: TCP sockets for Lua services, with Skynet 1.8's API and behaviour.
+-- skynet.socket for Skyhost: TCP and UDP sockets for Lua services, with Skynet 1.8's API and behaviour.
 --
 -- The sockets themselves live in the host (SwiftNIO, see Sources/Skyhost/Sockets); what happens
 -- to one arrives at the owning service as a "socket" message (PTYPE_SOCKET), which
@@ -16,7 +16,8 @@
 --     readall waits for the end of the stream;
 --   * when more than 128 KiB wait unread, the socket is paused until the next read;
 --   * a socket with a limit (socket.limit) is closed when its unread data passes the limit.
--- UDP and socket.resolve are not supported by Skyhost yet (they raise).
+-- UDP sockets (socket.udp, udp_listen, udp_dial, udp_connect, sendto, udp_address) and
+-- socket.resolve are Skynet's too.
 
 local driver = require "skynet.socketdriver"
 local skynet = require "skynet"
@@ -272,9 +273,14 @@ event[5] = function(id, _, err)
 	wakeup(s)
 end
 
--- UDP: Skyhost sends none.
-event[6] = function(id)
-	skynet.error("socket: drop udp package from " .. id)
+-- UDP: ud = the payload's size, data = the payload, address = the sender (see udp_address).
+event[6] = function(id, _, data, address)
+	local s = records[id]
+	if s == nil or s.callback == nil then
+		skynet.error("socket: drop udp package from " .. id)
+		return
+	end
+	s.callback(data, address)
 end
 
 local function default_warning(id, size)
@@ -568,15 +574,57 @@ end
 
 socket.netstat = assert(driver.info)
 
-local function no_udp()
-	error("UDP is not supported by Skyhost")
+---------------------------------------------------------------------------------------------------
+-- UDP: a socket reads from the moment it exists; each datagram calls the socket's callback
+-- with the payload and the sender's address (a string for sendto and udp_address).
+
+local function udp_record(id, callback)
+	assert(not records[id], "socket is not closed")
+	records[id] = {
+		id = id,
+		connected = true,
+		protocol = "UDP",
+		callback = callback,	-- without one, datagrams are dropped (and logged)
+	}
 end
-socket.udp = no_udp
-socket.udp_connect = no_udp
-socket.udp_listen = no_udp
-socket.udp_dial = no_udp
-socket.sendto = no_udp
-socket.udp_address = no_udp
-socket.resolve = no_udp
+
+-- socket.udp(callback [, host, port]): a UDP socket, bound to host:port if given.
+function socket.udp(callback, host, port)
+	local id = driver.udp(host, port)
+	udp_record(id, callback)
+	return id
+end
+
+-- Makes host:port where socket.write(id, data) sends; replaces the callback if one is given.
+function socket.udp_connect(id, host, port, callback)
+	local s = records[id]
+	if s then
+		assert(s.protocol == "UDP", "not a UDP socket")
+		if callback then
+			s.callback = callback
+		end
+	else
+		udp_record(id, callback)
+	end
+	driver.udp_connect(id, host, port)
+end
+
+-- A UDP socket bound to host:port.
+function socket.udp_listen(host, port, callback)
+	local id = driver.udp_listen(host, port)
+	udp_record(id, callback)
+	return id
+end
+
+-- A UDP socket whose socket.write sends to host:port.
+function socket.udp_dial(host, port, callback)
+	local id = driver.udp_dial(host, port)
+	udp_record(id, callback)
+	return id
+end
+
+socket.sendto = assert(driver.udp_send)
+socket.udp_address = assert(driver.udp_address)
+socket.resolve = assert(driver.resolve)
 
 return socket

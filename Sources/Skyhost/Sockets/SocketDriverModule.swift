@@ -10,12 +10,18 @@ import Lua
 ///     start(id) pause(id) close(id) shutdown(id) nodelay(id)
 ///     send(id, data [, sz]) -> boolean          data: string, table of strings, or lightuserdata + size
 ///     lsend(...)                                the same (Skyhost has one write queue per socket)
-///     unpack(msg, sz) -> kind, id, ud, data     a PTYPE_SOCKET message (see SocketEvent)
+///     unpack(msg, sz) -> kind, id, ud, data     a PTYPE_SOCKET message (see SocketEvent);
+///                                               a datagram (kind 6) adds the sender's address
+///     udp([host, port]) udp_listen(host, port) udp_dial(host, port) -> id
+///     udp_connect(id, host, port)               where socket.write on a UDP socket sends
+///     udp_send(id, address, data) -> boolean    one datagram to an address a datagram came from
+///     udp_address(address) -> ip, port
+///     resolve(host) -> { ip, ... }              getaddrinfo, blocking
 ///     header(s) -> n                            big-endian length header of 1 to 4 bytes
 ///     info() -> { {id=, type=, address=, ...} } open sockets, for netstat
 ///     drop(msg, sz)                             frees a lightuserdata (for Skynet code; data here are strings)
 ///
-/// UDP and binding OS descriptors are not supported: those functions raise a clear error.
+///     bind(fd) -> id                            an OS descriptor read as a stream socket
 /// Every function reads its arguments without raising and reports bad ones as Lua errors
 /// raised by the trampoline, after Swift has returned.
 enum SocketDriverModule {
@@ -33,10 +39,8 @@ enum SocketDriverModule {
             ("close", close), ("shutdown", shutdown), ("nodelay", nodelay),
             ("send", send), ("lsend", send), ("unpack", unpack), ("header", header),
             ("info", info), ("drop", drop),
-            ("udp", unsupported("udp")), ("udp_connect", unsupported("udp_connect")),
-            ("udp_listen", unsupported("udp_listen")), ("udp_dial", unsupported("udp_dial")),
-            ("udp_send", unsupported("udp_send")), ("udp_address", unsupported("udp_address")),
-            ("bind", bind), ("resolve", unsupported("resolve")),
+            ("udp", udp), ("udp_connect", udpConnect), ("udp_listen", udpListen), ("udp_dial", udpDial),
+            ("udp_send", udpSend), ("udp_address", udpAddress), ("bind", bind), ("resolve", resolve),
         ]
         do {
             try state.pushModule(
@@ -47,10 +51,6 @@ enum SocketDriverModule {
         } catch {
             return state.raise("cannot open skynet.socketdriver: \(error)")
         }
-    }
-
-    private static func unsupported(_ name: String) -> (LuaState, Service) -> Int32 {
-        { state, _ in state.raise("socketdriver.\(name): UDP and name resolution are not supported by Skyhost yet") }
     }
 
     // MARK: Arguments
@@ -179,37 +179,43 @@ enum SocketDriverModule {
 
     private static func send(_ state: LuaState, _ service: Service) -> Int32 {
         guard let id = socketID(state) else { return badArgument(state, 1, "send", "number") }
-        let L = state.raw
         let sockets = service.node.sockets
+        return write(state, at: 2, "send") { sockets.send(id, bytes: $0) }
+    }
+
+    /// Hands the data argument at `index` to `body` and pushes its answer: a string, a number, a
+    /// table of strings, or a userdata with its size (a lightuserdata is a malloc'd buffer, as
+    /// skynet.pack and netpack make: the socket takes it and frees it).
+    private static func write(_ state: LuaState, at index: Int32, _ function: String, _ body: (UnsafeRawBufferPointer) -> Bool) -> Int32 {
+        let L = state.raw
         let ok: Bool
-        switch lua_type(L, 2) {
+        switch lua_type(L, index) {
         case LUA_TSTRING:
             var len = 0
-            let p = lua_tolstring(L, 2, &len)
-            ok = sockets.send(id, bytes: UnsafeRawBufferPointer(start: p, count: len))
+            let p = lua_tolstring(L, index, &len)
+            ok = body(UnsafeRawBufferPointer(start: p, count: len))
         case LUA_TNUMBER:
-            guard var text = state.string(at: 2) else { return badArgument(state, 2, "send", "string") }
-            ok = text.withUTF8 { sockets.send(id, bytes: UnsafeRawBufferPointer($0)) }
+            guard var text = state.string(at: index) else { return badArgument(state, index, function, "string") }
+            ok = text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         case LUA_TLIGHTUSERDATA:
-            // A malloc'd buffer (skynet.pack, netpack): the socket takes it and frees it.
-            let p = lua_touserdata(L, 2)
-            guard let size = state.integer(at: 3), size >= 0 else {
+            let p = lua_touserdata(L, index)
+            guard let size = state.integer(at: index + 1), size >= 0 else {
                 free(p)
-                return badArgument(state, 3, "send", "size")
+                return badArgument(state, index + 1, function, "size")
             }
-            ok = sockets.send(id, bytes: UnsafeRawBufferPointer(start: p, count: Int(size)))
+            ok = body(UnsafeRawBufferPointer(start: p, count: Int(size)))
             free(p)
         case LUA_TUSERDATA:
-            let p = lua_touserdata(L, 2)
-            let size = state.integer(at: 3).map { Int($0) } ?? Int(lua_rawlen(L, 2))
-            guard size >= 0, size <= Int(lua_rawlen(L, 2)) else { return badArgument(state, 3, "send", "valid size") }
-            ok = sockets.send(id, bytes: UnsafeRawBufferPointer(start: p, count: size))
+            let p = lua_touserdata(L, index)
+            let size = state.integer(at: index + 1).map { Int($0) } ?? Int(lua_rawlen(L, index))
+            guard size >= 0, size <= Int(lua_rawlen(L, index)) else { return badArgument(state, index + 1, function, "valid size") }
+            ok = body(UnsafeRawBufferPointer(start: p, count: size))
         case LUA_TTABLE:
             var bytes: [UInt8] = []
-            let n = lua_rawlen(L, 2)
+            let n = lua_rawlen(L, index)
             var i: lua_Integer = 1
             while i <= lua_Integer(n) {
-                let t = lua_rawgeti(L, 2, i)
+                let t = lua_rawgeti(L, index, i)
                 if t == LUA_TSTRING {
                     var len = 0
                     let p = lua_tolstring(L, -1, &len)
@@ -223,11 +229,148 @@ enum SocketDriverModule {
                 state.top -= 1
                 i += 1
             }
-            ok = bytes.withUnsafeBytes { sockets.send(id, bytes: $0) }
+            ok = bytes.withUnsafeBytes { body($0) }
         default:
-            return badArgument(state, 2, "send", "string")
+            return badArgument(state, index, function, "string")
         }
         state.push(ok)
+        return 1
+    }
+
+    // MARK: UDP and names
+
+    /// udp([host [, port]]) -> id: a UDP socket, bound if an address is given ("host:port" too).
+    private static func udp(_ state: LuaState, _ service: Service) -> Int32 {
+        var host: String?
+        var port = 0
+        if state.type(at: 1) != LUA_TNONE && state.type(at: 1) != LUA_TNIL {
+            switch address(state, "udp") {
+            case .failure(let f): return state.raise(f.reason)
+            case .success(let hp): (host, port) = hp
+            }
+        }
+        switch service.node.sockets.udp(host: host, port: port, owner: service.handle, node: service.node) {
+        case .success(let id):
+            state.push(Int64(id))
+            return 1
+        case .failure(let f):
+            return state.raise("udp init failed: \(f.reason)")
+        }
+    }
+
+    /// udp_listen(host, port) -> id: a UDP socket bound to host:port.
+    private static func udpListen(_ state: LuaState, _ service: Service) -> Int32 {
+        let host: String
+        let port: Int
+        switch address(state, "udp_listen") {
+        case .failure(let f): return state.raise(f.reason)
+        case .success(let hp): (host, port) = hp
+        }
+        switch service.node.sockets.udp(host: host, port: port, owner: service.handle, node: service.node) {
+        case .success(let id):
+            state.push(Int64(id))
+            return 1
+        case .failure(let f):
+            return state.raise("udp listen host failed: \(f.reason)")
+        }
+    }
+
+    /// udp_dial(host, port) -> id: a UDP socket whose writes go to host:port.
+    private static func udpDial(_ state: LuaState, _ service: Service) -> Int32 {
+        let host: String
+        let port: Int
+        switch address(state, "udp_dial") {
+        case .failure(let f): return state.raise(f.reason)
+        case .success(let hp): (host, port) = hp
+        }
+        let sockets = service.node.sockets
+        let dialed = Result { () throws(SocketFailure) in try SocketServer.resolveUDP(host: host, port: port) }
+            .flatMap { peer in sockets.udp(host: nil, port: 0, peer: peer, owner: service.handle, node: service.node) }
+        switch dialed {
+        case .success(let id):
+            state.push(Int64(id))
+            return 1
+        case .failure(let f):
+            return state.raise("udp dial host failed: \(f.reason)")
+        }
+    }
+
+    /// udp_connect(id, host, port): where socket.write on the UDP socket sends.
+    private static func udpConnect(_ state: LuaState, _ service: Service) -> Int32 {
+        guard let id = socketID(state) else { return badArgument(state, 1, "udp_connect", "number") }
+        guard let text = state.string(at: 2) else { return badArgument(state, 2, "udp_connect", "string") }
+        let portType = state.type(at: 3)
+        var host = text
+        var port = 0
+        if portType != LUA_TNONE && portType != LUA_TNIL {
+            guard let p = state.integer(at: 3) else { return badArgument(state, 3, "udp_connect", "number") }
+            port = Int(clamping: p)
+        } else if let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]) {
+            host = String(text[..<colon])
+            if host.first == "[" && host.last == "]" { host = String(host.dropFirst().dropLast()) }
+            port = p
+        }
+        switch service.node.sockets.udpConnect(id, host: host, port: port) {
+        case .success:
+            return 0
+        case .failure(let f):
+            return state.raise("udp connect failed: \(f.reason)")
+        }
+    }
+
+    /// udp_send(id, address, data) -> boolean: one datagram to a `UDPAddress`.
+    private static func udpSend(_ state: LuaState, _ service: Service) -> Int32 {
+        guard let id = socketID(state) else { return badArgument(state, 1, "udp_send", "number") }
+        guard let address = state.bytes(at: 2) else { return badArgument(state, 2, "udp_send", "string") }
+        let sockets = service.node.sockets
+        return write(state, at: 3, "udp_send") { sockets.udpSend(id, to: address, bytes: $0) }
+    }
+
+    /// udp_address(address) -> ip, port.
+    private static func udpAddress(_ state: LuaState, _ service: Service) -> Int32 {
+        guard let bytes = state.bytes(at: 1) else { return badArgument(state, 1, "udp_address", "string") }
+        guard let (ip, port) = UDPAddress.describe(bytes) else { return state.raise("Invalid udp address") }
+        do {
+            try state.push(ip)
+        } catch {
+            return state.raise("not enough memory")
+        }
+        state.push(Int64(port))
+        return 2
+    }
+
+    /// resolve(host) -> { ip, ... }: every address getaddrinfo gives for the name, as text
+    /// (blocking the service, as Skynet's does). Raises getaddrinfo's reason.
+    private static func resolve(_ state: LuaState, _ service: Service) -> Int32 {
+        guard let host = state.string(at: 1) else { return badArgument(state, 1, "resolve", "string") }
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, nil, &list)
+        guard status == 0 else { return state.raise(String(cString: gai_strerror(status))) }
+        defer { freeaddrinfo(list) }
+        var addresses: [String] = []
+        var node = list
+        while let info = node?.pointee {
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+            if let sockaddr = info.ai_addr {
+                let family = info.ai_family
+                let raw: UnsafeRawPointer? =
+                    family == AF_INET
+                    ? UnsafeRawPointer(sockaddr).advanced(by: MemoryLayout<sockaddr_in>.offset(of: \.sin_addr)!)
+                    : family == AF_INET6
+                        ? UnsafeRawPointer(sockaddr).advanced(by: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!) : nil
+                if let raw, inet_ntop(family, raw, &text, socklen_t(text.count)) != nil {
+                    addresses.append(String(cString: text))
+                }
+            }
+            node = info.ai_next
+        }
+        let L = state.raw
+        guard lua_checkstack(L, 4) != 0 else { return state.raise("stack overflow") }
+        guard shim_createtable_protected(L, Int32(clamping: addresses.count), 0) == LUA_OK else { return -1 }
+        for (i, address) in addresses.enumerated() {
+            if state.pushResult(address) < 0 { return -1 }
+            guard shim_rawseti_protected(L, -2, lua_Integer(i + 1)) == LUA_OK else { return -1 }
+        }
         return 1
     }
 
@@ -257,11 +400,18 @@ enum SocketDriverModule {
         state.push(Int64(event.id))
         state.push(Int64(event.ud))
         do {
-            try state.push(bytes: event.bytes)
+            guard event.kind == SocketEventKind.udp.rawValue else {
+                try state.push(bytes: event.bytes)
+                return 4
+            }
+            // a datagram: the payload (ud bytes), then the sender's address
+            let count = min(Int(max(event.ud, 0)), event.bytes.count)
+            try state.push(bytes: UnsafeRawBufferPointer(rebasing: event.bytes[..<count]))
+            try state.push(bytes: UnsafeRawBufferPointer(rebasing: event.bytes[count...]))
+            return 5
         } catch {
             return state.raise("not enough memory")
         }
-        return 4
     }
 
     private static func header(_ state: LuaState, _ service: Service) -> Int32 {

@@ -2,7 +2,7 @@ import NIOCore
 
 /// One socket's record. Every field is guarded by the `SocketServer`'s lock.
 final class SocketEntry: @unchecked Sendable {
-    enum Kind { case listener, stream }
+    enum Kind { case listener, stream, datagram }
 
     let id: Int32
     let kind: Kind
@@ -30,6 +30,8 @@ final class SocketEntry: @unchecked Sendable {
     var wtime: UInt64 = 0
     /// A listener's local "ip:port", a stream's peer "ip:port".
     var name = ""
+    /// Where `send` writes on a UDP socket (set by udp_connect / udp_dial).
+    var peer: SocketAddress?
 
     init(id: Int32, kind: Kind, owner: UInt32) {
         self.id = id

@@ -40,9 +40,10 @@ final class SocketServer: Sendable {
     /// Write-buffer size at which the owner is first warned (doubles after each warning).
     static let warningSize = 1 << 20
 
-    private let state = Locked(State())
+    /// The table of sockets (internal for the UDP half in SocketServer+UDP.swift).
+    let state = Locked(State())
 
-    private struct State {
+    struct State {
         var group: MultiThreadedEventLoopGroup?
         var stopped = false
         var lastID: Int32 = 0
@@ -71,7 +72,7 @@ final class SocketServer: Sendable {
 
     private var node: Node? { state.withLock { $0.node } }
 
-    private func deliver(_ message: Message, to owner: UInt32, node: Node?) {
+    func deliver(_ message: Message, to owner: UInt32, node: Node?) {
         if let node {
             node.deliver(message, to: owner)
         } else {
@@ -373,12 +374,21 @@ final class SocketServer: Sendable {
 
     // MARK: Writing
 
-    /// Queues bytes for writing. Returns false if `id` is not an open stream socket.
+    /// Queues bytes for writing (a UDP socket: one datagram to its `udpConnect` address). Returns
+    /// false if `id` is not an open stream socket or a connected UDP socket.
     func send(_ id: Int32, bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count > 0 else { return state.withLock { $0.entries[id]?.kind == .stream } }
         let buffer = ByteBufferAllocator().buffer(bytes: bytes)
         return state.withLock { s in
-            guard !s.stopped, let e = s.entries[id], e.kind == .stream, !e.failed else { return false }
+            guard !s.stopped, let e = s.entries[id], !e.failed else { return false }
+            if e.kind == .datagram {
+                // socket.write on a UDP socket: to the address udp_connect gave it.
+                guard let channel = e.channel, let peer = e.peer else { return false }
+                e.writtenBytes += buffer.readableBytes
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
+                return true
+            }
+            guard e.kind == .stream else { return false }
             if e.connecting {
                 e.pending.append(buffer)
                 return true
@@ -550,6 +560,7 @@ final class SocketServer: Sendable {
                 switch e.kind {
                 case .listener: type = "LISTEN"
                 case .stream: type = e.closeReported || e.failed ? "CLOSING" : "TCP"
+                case .datagram: type = "UDP"
                 }
                 return Info(
                     id: e.id, owner: e.owner, type: type,

@@ -21,4 +21,20 @@ import Testing
         #expect(failures.isEmpty, "\(failures)")
         #expect(node.output.log.filter { $0.contains("] ok ") }.count == 16)
     }
+
+    @Test func datagramsReachTheirServiceAndAnswersReachTheirSender() throws {
+        let node = try TestNode(["main.lua": luaSource("datagrams/main.lua")])
+        _ = try node.output.waitForPrint(timeout: 20) { $0 == "done" }
+        let lines = node.output.stdout
+        #expect(lines.contains("v4\t100\ttrue\ttrue\t127.0.0.1\ttrue"), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("v6\tv6 ping\t::1\t") })
+        #expect(lines.contains("sendto\tfalse"))
+        #expect(lines.contains { $0.hasPrefix("address\tfalse\t") && $0.hasSuffix("Invalid udp address") })
+        #expect(
+            lines.contains { $0.hasPrefix("connect\tfalse\t") && $0.contains("udp connect failed: cannot resolve no.such.host.invalid") })
+        #expect(lines.contains { $0.hasPrefix("bind\tfalse\t") && $0.contains("udp init failed") })
+        #expect(lines.contains("resolve\ttrue"))
+        #expect(lines.contains { $0.hasPrefix("unknown\tfalse\t") })
+        #expect(lines.contains("closed\tfalse"))
+    }
 }
