@@ -37,4 +37,23 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("unknown\tfalse\t") })
         #expect(lines.contains("closed\tfalse"))
     }
+
+    @Test func theResolverAsksItsServerCachesAnswersAndRejectsMalformedOnes() throws {
+        let folder = try ServiceFolder(["hosts": "# the test's hosts file\n10.9.9.9  lobby.test lobby\n"])
+        let node = try TestNode(
+            ["main.lua": luaSource("dns/main.lua"), "dnsServer.lua": luaSource("dns/dnsServer.lua")],
+            environment: ["hosts_file": folder.path + "/hosts"])
+        _ = try node.output.waitForPrint(timeout: 20) { $0 == "done" }
+        let lines = node.output.stdout
+        #expect(lines.contains("a\t10.0.0.1\t10.0.0.1 10.0.0.2"), "\(lines)")
+        #expect(lines.contains("cached\t10.0.0.1\t1"))
+        #expect(lines.contains { $0.hasPrefix("aaaa\t2001:db8:0:0:0:0:0:1\ttable: ") })
+        #expect(lines.contains { $0.hasPrefix("hosts\t10.9.9.9\ttable: ") })
+        #expect(lines.contains("literal\t10.1.2.3"))
+        #expect(lines.contains("illegal\tnil\tillegal name"))
+        #expect(lines.contains { $0.hasPrefix("missing\tfalse\t") && $0.hasSuffix("timeout or no answer") })
+        #expect(lines.contains { $0.hasPrefix("garbage\tfalse\t") && $0.hasSuffix("malformed DNS answer: answer with 65535 questions") })
+        #expect(lines.contains { $0.hasPrefix("loop\tfalse\t") && $0.contains("malformed DNS answer: name compression loops") })
+        #expect(lines.contains { $0.hasPrefix("after\t10.0.0.1\ttable: ") })
+    }
 }
