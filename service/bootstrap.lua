@@ -1,15 +1,18 @@
 -- The bootstrap service (:00000002): brings up the system services in Skynet's order, so a node
--- with harbor = 0 hands out the same handles as Skynet 1.8:
+-- hands out the same handles as Skynet 1.8. With harbor = 0:
 --   :03 .launcher   :04 .cslave (cdummy, global names)   :05 the native harbor (started by cdummy)
 --   :06 DATACENTER  :07 service_mgr (.service)            :08 the `start` service (default "main")
--- then exits.
+-- With a harbor id (Skynet's examples/config: harbor 1, standalone master), cmaster comes before
+-- the slave, which is cslave: :01000004 cmaster, :01000005 .cslave, :01000006 harbor, and so on.
+-- A node without `standalone` starts no DATACENTER, as Skynet's (its master's node has it).
+-- Then bootstrap exits.
 --
 -- Deliberate difference from Skynet: Skynet starts the `start` service inside pcall and carries on
 -- whatever happens, leaving a node that runs nothing useful. Here a start service that cannot be
 -- loaded or whose start function raises is logged and the node is aborted, so that `skyhost CONFIG`
 -- exits with a non-zero status instead of idling. (The status travels as the parameter of the
 -- ABORT command, a Skyhost extension: skynet.abort() itself stops the node with status 0.)
--- Only a single node is supported (harbor = 0): there is no cmaster/cslave.
+-- A harbor set has one node: cmaster accepts that node's cslave only (see service/cmaster.lua).
 
 local skynet = require "skynet"
 local core = require "skynet.core"
@@ -41,28 +44,36 @@ local function boot()
 	skynet.name(".launcher", launcher)
 
 	local harbor_id = tonumber(skynet.getenv "harbor" or 0)
-	if harbor_id ~= 0 then
-		return fatal("harbor = " .. tostring(harbor_id) .. " is not supported: Skyhost runs a single node (harbor = 0)")
-	end
-	-- Single node: this node is its own master.
-	if skynet.getenv "standalone" == nil then
-		skynet.setenv("standalone", "true")
+	local standalone = skynet.getenv "standalone"
+	local slave_name = "cdummy"
+	if harbor_id == 0 then
+		-- Single node: this node is its own master.
+		if standalone == nil then
+			standalone = "true"
+			skynet.setenv("standalone", standalone)
+		end
+	else
+		-- A harbor id: the master when this node is standalone, then the slave.
+		if standalone and not essential "cmaster" then return end
+		slave_name = "cslave"
 	end
 
-	local ok, slave = essential "cdummy"
+	local ok, slave = essential(slave_name)
 	if not ok then return end
 	if not slave then
-		return fatal("cdummy exited during its init")
+		return fatal(slave_name .. " exited during its init")
 	end
 	skynet.name(".cslave", slave)
 
-	local datacenter
-	ok, datacenter = essential "datacenterd"
-	if not ok then return end
-	if not datacenter then
-		return fatal("datacenterd exited during its init")
+	if standalone then
+		local datacenter
+		ok, datacenter = essential "datacenterd"
+		if not ok then return end
+		if not datacenter then
+			return fatal("datacenterd exited during its init")
+		end
+		skynet.name("DATACENTER", datacenter)
 	end
-	skynet.name("DATACENTER", datacenter)
 
 	if not essential "service_mgr" then return end
 

@@ -72,6 +72,7 @@ public final class Node: @unchecked Sendable {
         loggerService.body = logger
         loggerHandle = loggerService.handle
         _ = bind(name: "logger", to: loggerService.handle)
+        for note in configuration.substitutions() { log(source: 0, note) }
 
         timer.start()
         let activities = (0..<configuration.threadCount).map { _ in WorkerActivity() }

@@ -63,11 +63,35 @@ public struct NodeConfiguration: Sendable {
         env["lua_path"] = Self.appending(lualib, to: env["lua_path"])
         env["luaservice"] = Self.appending(service, to: env["luaservice"])
         env["lua_cpath"] = Self.appending("\(root)/luaclib/?.so", to: env["lua_cpath"])
-        if env["lualoader"] == nil { env["lualoader"] = "\(root)/lualib/loader.lua" }
+        if env["lualoader"] == nil || missingLoader != nil { env["lualoader"] = "\(root)/lualib/loader.lua" }
         if env["bootstrap"] == nil { env["bootstrap"] = "snlua bootstrap" }
         if env["thread"] == nil { env["thread"] = String(threadCount) }
         if env["harbor"] == nil { env["harbor"] = "0" }
         return env
+    }
+
+    /// The configured `lualoader` when it names a file that does not exist (a Skynet config run
+    /// from a folder that has Skynet's examples but not its lualib/): Skyhost's own loader is
+    /// used instead.
+    private var missingLoader: String? {
+        guard let loader = environment["lualoader"], !loader.isEmpty,
+            !FileManager.default.isReadableFile(atPath: loader)
+        else { return nil }
+        return loader
+    }
+
+    /// What the node does differently from the config as written, a log line each: a missing
+    /// `lualoader` replaced by Skyhost's, and `cpath` (Skynet's C services, which Skyhost has
+    /// built in) not used.
+    func substitutions() -> [String] {
+        var notes: [String] = []
+        if let loader = missingLoader {
+            notes.append("lualoader \(loader) not found: using Skyhost's \(root)/lualib/loader.lua")
+        }
+        if let cpath = environment["cpath"], !cpath.isEmpty {
+            notes.append("cpath \(cpath) ignored: Skyhost's C services (logger, harbor, snlua) are built in")
+        }
+        return notes
     }
 
     private static func appending(_ builtIn: String, to user: String?) -> String {

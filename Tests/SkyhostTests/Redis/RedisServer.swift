@@ -12,7 +12,7 @@ final class RedisServer: @unchecked Sendable {
     private var process: Process?
 
     init() throws {
-        port = try Self.freePort()
+        port = try freeLoopbackPort()
         directory = NSTemporaryDirectory() + "skyhost-redis-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try start()
@@ -78,22 +78,5 @@ final class RedisServer: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
-    }
-
-    /// A loopback port nobody listens on now.
-    static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { throw Failure(description: "no free port: errno \(errno)") }
-        return UInt16(bigEndian: addr.sin_port)
     }
 }
