@@ -89,14 +89,18 @@ import Testing
         _ = try node.output.waitForPrint { $0 == "done" }
         #expect(node.output.stdout == ["self\t:01000009\t1\tfalse", "global\t:01000009", "datacenter\tv", "done"])
         let log = node.output.log
-        #expect(log.contains("[:00000000] lualoader ./skynet-tree/lualib/loader.lua not found: using Skyhost's \(NodeConfiguration.defaultRoot)/lualib/loader.lua"))
+        #expect(
+            log.contains(
+                "[:00000000] lualoader ./skynet-tree/lualib/loader.lua not found: using Skyhost's \(NodeConfiguration.defaultRoot)/lualib/loader.lua"
+            ))
         #expect(log.contains { $0.hasPrefix("[:00000000] cpath ./cservice/?.so ignored") })
         let launches = log.filter { $0.contains("LAUNCH") }.map { $0.split(separator: " ", maxSplits: 1).map(String.init) }
-        #expect(launches.prefix(8).map { $0[0] + " " + $0[1] } == [
-            "[:01000002] LAUNCH snlua bootstrap", "[:01000003] LAUNCH snlua launcher", "[:01000004] LAUNCH snlua cmaster",
-            "[:01000005] LAUNCH snlua cslave", "[:01000006] LAUNCH harbor 1 16777221", "[:01000007] LAUNCH snlua datacenterd",
-            "[:01000008] LAUNCH snlua service_mgr", "[:01000009] LAUNCH snlua main",
-        ])
+        #expect(
+            launches.prefix(8).map { $0[0] + " " + $0[1] } == [
+                "[:01000002] LAUNCH snlua bootstrap", "[:01000003] LAUNCH snlua launcher", "[:01000004] LAUNCH snlua cmaster",
+                "[:01000005] LAUNCH snlua cslave", "[:01000006] LAUNCH harbor 1 16777221", "[:01000007] LAUNCH snlua datacenterd",
+                "[:01000008] LAUNCH snlua service_mgr", "[:01000009] LAUNCH snlua main",
+            ])
         #expect(log.contains { $0.hasPrefix("[:01000004] Harbor 1 (fd=") && $0.hasSuffix(") report \(address)") })
         #expect(log.contains("[:01000005] Shakehand ready"))
     }
