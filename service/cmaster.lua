@@ -9,38 +9,21 @@
 
 local skynet = require "skynet"
 local socket = require "skynet.socket"
+local harborlink = require "skynet.harborlink"
 
 local slave_fd
-
-local function read_package(fd)
-	local size = socket.read(fd, 1)
-	if not size then
-		return nil
-	end
-	local content = socket.read(fd, string.byte(size))
-	if not content then
-		return nil
-	end
-	return skynet.unpack(content)
-end
-
-local function pack_package(...)
-	local message = skynet.packstring(...)
-	assert(#message <= 255, "harbor message too long")
-	return string.char(#message) .. message
-end
 
 local function accept(fd, addr)
 	skynet.error("connect from " .. addr .. " " .. fd)
 	socket.start(fd)
-	local ok, kind, harbor_id, address = pcall(read_package, fd)
+	local ok, kind, harbor_id, address = pcall(harborlink.read, fd)
 	if not ok or kind ~= "H" then
 		skynet.error(string.format("disconnect fd = %d, error = %s", fd, ok and "Invalid handshake" or kind))
 		socket.close(fd)
 		return
 	end
 	skynet.error(string.format("Harbor %d (fd=%d) report %s", harbor_id, fd, address))
-	socket.write(fd, pack_package("W", 0))
+	harborlink.write(fd, "W", 0)
 	if slave_fd then
 		skynet.error(string.format("Harbor %d refused: Skyhost's cmaster serves one harbor", harbor_id))
 		socket.close(fd)

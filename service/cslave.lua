@@ -5,19 +5,8 @@
 
 local skynet = require "skynet"
 local socket = require "skynet.socket"
+local harborlink = require "skynet.harborlink"
 local globalnames = require "skynet.globalnames"
-
-local function read_package(fd)
-	local size = assert(socket.read(fd, 1), "master closed the connection")
-	local content = assert(socket.read(fd, string.byte(size)), "master closed the connection")
-	return skynet.unpack(content)
-end
-
-local function pack_package(...)
-	local message = skynet.packstring(...)
-	assert(#message <= 255, "harbor message too long")
-	return string.char(#message) .. message
-end
 
 skynet.start(function()
 	local harbor_id = tonumber(skynet.getenv "harbor")
@@ -28,8 +17,8 @@ skynet.start(function()
 	skynet.error("slave connect to master " .. tostring(master))
 	local master_fd = assert(socket.open(master), "Can't connect to master")
 	globalnames.serve(harbor_id)
-	socket.write(master_fd, pack_package("H", harbor_id, address))
-	local kind, count = read_package(master_fd)
+	harborlink.write(master_fd, "H", harbor_id, address)
+	local kind, count = harborlink.read(master_fd)
 	assert(kind == "W", "unexpected answer from the master")
 	skynet.error(string.format("Waiting for %d harbors", count))
 	-- Connections from other harbors are not expected (one node per harbor set): refused.

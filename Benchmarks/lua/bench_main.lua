@@ -337,13 +337,43 @@ local function shared_round(api)
     return ms, "ms/update reaching " .. SHARED_READERS .. " readers"
 end
 
+-- redis: GET round trips through skynet.db.redis, 10 coroutines sharing one connection (as a
+-- service's coroutines share it), against the redis-server on bench_redis_port.
+local REDIS_PORT = tonumber(skynet.getenv "bench_redis_port" or "")
+
+function benches.redis()
+    local redis = require "skynet.db.redis"
+    local db = redis.connect { host = "127.0.0.1", port = REDIS_PORT }
+    db:set("bench", "value")
+    local n, workers = math.floor(200000 * SCALE), 10
+    local done, me = 0, coroutine.running()
+    local start = skynet.hpc()
+    for _ = 1, workers do
+        skynet.fork(function()
+            for _ = 1, n // workers do
+                assert(db:get("bench") == "value")
+            end
+            done = done + 1
+            if done == workers then skynet.wakeup(me) end
+        end)
+    end
+    skynet.wait(me)
+    local t = elapsed(start)
+    db:disconnect()
+    return n / t, "GETs/s"
+end
+
 function benches.shared_sharedata() return shared_round("sharedata") end
 function benches.shared_sharetable() return shared_round("sharetable") end
 function benches.shared_copy() return shared_round("copy") end
 
 skynet.start(function()
     local order = { "call", "send", "fanin", "spawn", "heavy", "inject", "reload", "reload_in_place", "reload_queued",
-        "shared_sharedata", "shared_sharetable", "shared_copy" }
+        "shared_sharedata", "shared_sharetable", "shared_copy", "redis" }
+    if not REDIS_PORT then
+        order[#order] = nil
+        if ONLY == "redis" then skynet.error("BENCH redis: skipped (set bench_redis_port)") end
+    end
     if (not ONLY or ONLY:find("^reload_")) and not has_reload_in_place() then
         skynet.error("BENCH reload_in_place, reload_queued: skipped (no reload in place here)")
         table.remove(order, 9)

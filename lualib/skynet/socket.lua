@@ -609,18 +609,14 @@ function socket.udp_connect(id, host, port, callback)
 	driver.udp_connect(id, host, port)
 end
 
--- A UDP socket bound to host:port.
-function socket.udp_listen(host, port, callback)
-	local id = driver.udp_listen(host, port)
-	udp_record(id, callback)
-	return id
-end
-
--- A UDP socket whose socket.write sends to host:port.
-function socket.udp_dial(host, port, callback)
-	local id = driver.udp_dial(host, port)
-	udp_record(id, callback)
-	return id
+-- socket.udp_listen(host, port, callback): a UDP socket bound to host:port.
+-- socket.udp_dial(host, port, callback): a UDP socket whose socket.write sends to host:port.
+for name, open in pairs { udp_listen = driver.udp_listen, udp_dial = driver.udp_dial } do
+	socket[name] = function(host, port, callback)
+		local id = open(host, port)
+		udp_record(id, callback)
+		return id
+	end
 end
 
 socket.sendto = assert(driver.udp_send)

@@ -239,6 +239,17 @@ enum SocketDriverModule {
 
     // MARK: UDP and names
 
+    /// Pushes the id of a socket just made, or raises `failure: reason`.
+    private static func pushSocket(_ state: LuaState, _ result: Result<Int32, SocketFailure>, failure: String) -> Int32 {
+        switch result {
+        case .success(let id):
+            state.push(Int64(id))
+            return 1
+        case .failure(let f):
+            return state.raise("\(failure): \(f.reason)")
+        }
+    }
+
     /// udp([host [, port]]) -> id: a UDP socket, bound if an address is given ("host:port" too).
     private static func udp(_ state: LuaState, _ service: Service) -> Int32 {
         var host: String?
@@ -249,13 +260,8 @@ enum SocketDriverModule {
             case .success(let hp): (host, port) = hp
             }
         }
-        switch service.node.sockets.udp(host: host, port: port, owner: service.handle, node: service.node) {
-        case .success(let id):
-            state.push(Int64(id))
-            return 1
-        case .failure(let f):
-            return state.raise("udp init failed: \(f.reason)")
-        }
+        let made = service.node.sockets.udp(host: host, port: port, owner: service.handle, node: service.node)
+        return pushSocket(state, made, failure: "udp init failed")
     }
 
     /// udp_listen(host, port) -> id: a UDP socket bound to host:port.
@@ -266,13 +272,8 @@ enum SocketDriverModule {
         case .failure(let f): return state.raise(f.reason)
         case .success(let hp): (host, port) = hp
         }
-        switch service.node.sockets.udp(host: host, port: port, owner: service.handle, node: service.node) {
-        case .success(let id):
-            state.push(Int64(id))
-            return 1
-        case .failure(let f):
-            return state.raise("udp listen host failed: \(f.reason)")
-        }
+        let made = service.node.sockets.udp(host: host, port: port, owner: service.handle, node: service.node)
+        return pushSocket(state, made, failure: "udp listen host failed")
     }
 
     /// udp_dial(host, port) -> id: a UDP socket whose writes go to host:port.
@@ -286,13 +287,7 @@ enum SocketDriverModule {
         let sockets = service.node.sockets
         let dialed = Result { () throws(SocketFailure) in try SocketServer.resolveUDP(host: host, port: port) }
             .flatMap { peer in sockets.udp(host: nil, port: 0, peer: peer, owner: service.handle, node: service.node) }
-        switch dialed {
-        case .success(let id):
-            state.push(Int64(id))
-            return 1
-        case .failure(let f):
-            return state.raise("udp dial host failed: \(f.reason)")
-        }
+        return pushSocket(state, dialed, failure: "udp dial host failed")
     }
 
     /// udp_connect(id, host, port): where socket.write on the UDP socket sends.
