@@ -11,7 +11,11 @@ final class RedisServer: @unchecked Sendable {
     private let directory: String
     private var process: Process?
 
-    init() throws {
+    /// Whether the server runs in cluster mode (see `RedisCluster`).
+    let clusterEnabled: Bool
+
+    init(cluster: Bool = false) throws {
+        clusterEnabled = cluster
         port = try freeLoopbackPort()
         directory = NSTemporaryDirectory() + "skyhost-redis-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -35,11 +39,12 @@ final class RedisServer: @unchecked Sendable {
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            "-c", watchdog, "redis-server",
-            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", directory, "--daemonize", "no", "--logfile", directory + "/redis.log",
-        ]
+        process.arguments =
+            [
+                "-c", watchdog, "redis-server",
+                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory, "--daemonize", "no", "--logfile", directory + "/redis.log",
+            ] + (clusterEnabled ? try clusterArguments() : [])
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -54,6 +59,15 @@ final class RedisServer: @unchecked Sendable {
         let log = (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? ""
         stop()
         throw Failure(description: "redis-server (scripts/install-deps.sh installs it) did not answer on port \(port):\n\(log)")
+    }
+
+    /// Cluster mode, its bus on a port of its own (by default it is the port + 10000, which a
+    /// free port often leaves beyond 65535).
+    private func clusterArguments() throws -> [String] {
+        [
+            "--cluster-enabled", "yes", "--cluster-config-file", directory + "/nodes.conf",
+            "--cluster-port", String(try freeLoopbackPort()),
+        ]
     }
 
     /// Stops the server at once (SIGKILL, as a crash would) and waits for it and its watchdog
@@ -78,5 +92,27 @@ final class RedisServer: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+}
+
+/// Three `RedisServer`s in cluster mode, their 16384 slots shared out by `redis-cli --cluster
+/// create` (masters only).
+final class RedisCluster: @unchecked Sendable {
+    let servers: [RedisServer]
+
+    init() throws {
+        servers = try (0..<3).map { _ in try RedisServer(cluster: true) }
+        let create = try MariaDB.shell(
+            ["redis-cli", "--cluster", "create"] + servers.map { "127.0.0.1:\($0.port)" } + ["--cluster-yes"])
+        guard create.status == 0 else {
+            throw RedisServer.Failure(description: "redis-cli --cluster create failed:\n\(create.output)")
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let ready = try servers.allSatisfy { try $0.command("CLUSTER INFO").contains("cluster_state:ok") }
+            if ready { return }
+            usleep(50_000)
+        }
+        throw RedisServer.Failure(description: "the cluster did not become ready")
     }
 }

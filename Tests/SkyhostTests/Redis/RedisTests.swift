@@ -59,4 +59,24 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("again\tfalse\t") && $0.hasSuffix(": redis: malformed reply \"!!!\"") })
         #expect(lines.contains("server\ttrue"))
     }
+
+    @Test func aClusterClientRoutesKeysFollowsRedirectionsAndSubscribes() throws {
+        let cluster = try RedisCluster()
+        let ports = cluster.servers.map { String($0.port) }.joined(separator: " ")
+        let node = try TestNode(["main.lua": luaSource("clusterMain.lua")], environment: ["redis_ports": ports])
+        _ = try node.output.waitForPrint(timeout: 30) { $0 == "done" }
+        let lines = node.output.stdout
+        #expect(lines.contains("keyslot\t12182\t12182\ttrue"), "\(lines)")
+        #expect(lines.contains("keys\t200\t3"))
+        #expect(lines.contains("moved\tOK\t1"))
+        #expect(lines.contains("reconnected\t1\t1"))
+        #expect(lines.contains("pipeline\ttrue\tOK\t1"))
+        #expect(lines.contains("eval\t7"))
+        #expect(lines.contains { $0.hasPrefix("crossslot\tfalse\t") && $0.hasSuffix("eval - all keys must map to the same key slot") })
+        #expect(
+            lines.contains { $0.hasPrefix("unroutable\tfalse\t") && $0.hasSuffix("No way to dispatch this command to Redis Cluster: info") }
+        )
+        #expect(lines.contains { $0.hasPrefix("error\tfalse\tERR wrong number of arguments") })
+        #expect(lines.contains("message\thello|world"))
+    }
 }
