@@ -204,6 +204,15 @@ nonisolated(unsafe) private var exitDirectory: String?
         #expect(node.output.log.contains { $0.contains("LAUNCH mysql root@unix:\(db.socket)/\(database) pool 2") })
     }
 
+    /// Skynet's own driver API (`skynet.db.mysql`) over the native driver, over TCP.
+    @Test func skynetsMysqlAPIQueriesPreparesAndReportsErrors() throws {
+        let db = try MariaDB.server()
+        let database = try db.database()
+        defer { _ = try? db.sql("DROP DATABASE \(database)") }
+        try Self.run(
+            ["main.lua": luaSource("skynetMysqlAPI/main.lua")], environment: db.settings(database, socket: false), expectOK: 19)
+    }
+
     // MARK: - The hot-update walkthrough's migration
 
     /// skynet.newservice("migrate_user_v2"): the hot-update walkthrough's file as it is, on luaservice.
