@@ -20,6 +20,9 @@ final class SocketEntry: @unchecked Sendable {
     var failed = false
     /// Completes when the last write issued so far has been written (or failed).
     var lastWrite: EventLoopFuture<Void>?
+    /// Bytes written by services that the event loop has not taken yet (one flush is queued for
+    /// them on the event loop while this is not nil).
+    var outbox: ByteBuffer?
     var wbuffer = 0
     var warnAt = SocketServer.warningSize
     var warned = false
@@ -37,6 +40,12 @@ final class SocketEntry: @unchecked Sendable {
         self.id = id
         self.kind = kind
         self.owner = owner
+    }
+
+    /// The bytes waiting for the event loop, which then has none queued.
+    func takeOutbox() -> ByteBuffer? {
+        defer { outbox = nil }
+        return outbox
     }
 
     /// Counts bytes waiting to be written; returns the KiB to warn about when it passes the

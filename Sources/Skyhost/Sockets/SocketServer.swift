@@ -400,21 +400,35 @@ final class SocketServer: Sendable {
     }
 
     /// Queues a write on the channel's event loop. Called with the lock held, so that writes keep
-    /// the order in which services issued them: it only enqueues. On the event loop, a write that
-    /// does not complete at once counts as buffered (`wbuffer`, warnings) until it does.
+    /// the order in which services issued them: it only enqueues. Writes issued before the event
+    /// loop has taken the last ones join them (one wake-up of the event loop and one system call
+    /// for a burst of small writes, as a service's coroutines answering one by one make). On the
+    /// event loop, a write that does not complete at once counts as buffered (`wbuffer`,
+    /// warnings) until it does.
     private func enqueueWrite(_ buffer: ByteBuffer, on channel: Channel, entry: SocketEntry) {
+        if entry.outbox != nil {
+            entry.outbox!.writeImmutableBuffer(buffer)
+            return
+        }
+        entry.outbox = buffer
         let id = entry.id
-        let count = buffer.readableBytes
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: Void.self)
         entry.lastWrite = promise.futureResult
         loop.execute { [self] in
+            // (the entry itself, not the table: a socket closed meanwhile still sends what was
+            // written before the close)
+            guard let bytes = state.withLock({ _ in entry.takeOutbox() }) else {
+                promise.succeed()
+                return
+            }
+            let count = bytes.readableBytes
             let progress = NIOLoopBoundBox((done: false, buffered: false), eventLoop: loop)
             promise.futureResult.whenComplete { [self] result in
                 progress.value.done = true
                 written(id, count, result, buffered: progress.value.buffered)
             }
-            channel.writeAndFlush(buffer, promise: promise)
+            channel.writeAndFlush(bytes, promise: promise)
             if !progress.value.done {
                 progress.value.buffered = true
                 buffered(id, count)
