@@ -14,7 +14,8 @@ enum SocketEventKind: Int32 {
     case accept = 4
     /// Something failed (connect, start, read, write): data is the reason.
     case error = 5
-    /// A UDP datagram (Skyhost has no UDP; never sent).
+    /// A UDP datagram: `ud` is the payload's size, the data the payload followed by the sender's
+    /// `UDPAddress`.
     case udp = 6
     /// Bytes waiting to be written passed a threshold (`ud` = KiB), or drained again (`ud` = 0).
     case warning = 7

@@ -10,8 +10,8 @@ struct SocketFailure: Error, CustomStringConvertible {
     var description: String { reason }
 }
 
-/// A node's TCP sockets, on one SwiftNIO event loop thread (created at the first socket, stopped
-/// by `shutdown()`), with Skynet's semantics:
+/// A node's TCP and UDP sockets (UDP: SocketServer+UDP.swift), on one SwiftNIO event loop
+/// thread (created at the first socket, stopped by `shutdown()`), with Skynet's semantics:
 ///
 /// - every socket has an id (a per-node counter) and an owner service; what happens to it arrives
 ///   at the owner as a `PTYPE_SOCKET` message (see `SocketEvent`);
