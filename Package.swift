@@ -87,6 +87,7 @@ let package = Package(
                 "Multicast/lua",
                 "MySQL/lua",
                 "Node/lua",
+                "Netpack/lua",
                 "Pack/lua",
                 "PackFuzz/lua",
                 "Redis/lua",

@@ -231,6 +231,28 @@ static inline void skyhost_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 
 /// `signal 0` (Skynet's `signal` console command). Safe to call from any thread.
 void skyhost_signal(struct skyhost_binding *binding);
 
+/// The head of a PTYPE_SOCKET message's payload (native byte order), followed by the event's
+/// bytes (Sources/Skyhost/Sockets/SocketEvent.swift writes it, skynet.socketdriver.unpack and
+/// skynet.netpack read it). The kinds are Skynet's numbers.
+struct skyhost_socket_event {
+    int32_t kind;
+    int32_t id;
+    int32_t ud;
+};
+enum {
+    SKYHOST_SOCKET_DATA = 1,
+    SKYHOST_SOCKET_CONNECT = 2,
+    SKYHOST_SOCKET_CLOSE = 3,
+    SKYHOST_SOCKET_ACCEPT = 4,
+    SKYHOST_SOCKET_ERROR = 5,
+    SKYHOST_SOCKET_UDP = 6,
+    SKYHOST_SOCKET_WARNING = 7,
+};
+
+/// Pushes the module `skynet.netpack` (netpack_module.c: Skynet's 2-byte framing of client
+/// streams), in a protected call: returns a Lua status.
+int skyhost_open_netpack(lua_State *L);
+
 /// 0 when epoll can watch the OS descriptor `fd` (so SwiftNIO can read it), else the errno
 /// that epoll answered (EPERM for a regular file or /dev/null).
 int skyhost_descriptor_pollable(int fd);

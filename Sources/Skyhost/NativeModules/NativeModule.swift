@@ -39,6 +39,10 @@ extension NativeModule {
             // bson_module.c: Skynet's BSON documents (encode, decode, markers, objectid).
             skyhost_open_bson(state.raw) == LUA_OK ? 1 : -1
         },
+        NativeModule(name: "skynet.netpack") { state, _ in
+            // netpack_module.c: Skynet's 2-byte framing of client streams (gateserver's).
+            skyhost_open_netpack(state.raw) == LUA_OK ? 1 : -1
+        },
     ]
 }
 

@@ -354,7 +354,7 @@ enum SocketDriverModule {
                     : family == AF_INET6
                         ? UnsafeRawPointer(sockaddr).advanced(by: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!) : nil
                 if let raw, inet_ntop(family, raw, &text, socklen_t(text.count)) != nil {
-                    addresses.append(String(cString: text))
+                    addresses.append(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
                 }
             }
             node = info.ai_next

@@ -1,7 +1,9 @@
+import CSkyhostNative
 import Glibc
 
 /// What happened on a socket, numbered as Skynet's `SKYNET_SOCKET_TYPE_*` (the numbers
-/// `skynet.socket` dispatches on).
+/// `skynet.socket` dispatches on; skyhost_native.h has them for the C modules that read these
+/// messages).
 enum SocketEventKind: Int32 {
     /// Bytes arrived: `ud` is their count, the data is the bytes.
     case data = 1
@@ -21,8 +23,8 @@ enum SocketEventKind: Int32 {
     case warning = 7
 }
 
-/// The payload of a `PTYPE_SOCKET` message, Skyhost's own layout, decoded by
-/// `skynet.socketdriver.unpack`:
+/// The payload of a `PTYPE_SOCKET` message, Skyhost's own layout (`struct skyhost_socket_event`
+/// in skyhost_native.h), decoded by `skynet.socketdriver.unpack` and `skynet.netpack.filter`:
 ///
 ///     offset 0  kind  Int32 (native byte order)
 ///     offset 4  id    Int32
@@ -31,7 +33,7 @@ enum SocketEventKind: Int32 {
 ///
 /// Messages come from source 0 with session 0, as Skynet's.
 enum SocketEvent {
-    static let headerSize = 12
+    static let headerSize = MemoryLayout<skyhost_socket_event>.size
 
     /// A message carrying one event; `bytes` is copied.
     static func message(_ kind: SocketEventKind, id: Int32, ud: Int32, bytes: UnsafeRawBufferPointer? = nil) -> Message {
