@@ -80,6 +80,7 @@ let package = Package(
                 "Crypt/lua",
                 "Console/lua",
                 "Fault/lua",
+                "Gate/lua",
                 "HotUpdate/lua",
                 "IdleServiceAPI/lua",
                 "Messaging/lua",

@@ -77,10 +77,12 @@ static int l_send(lua_State *L) {
     return 1;
 }
 
-// redirect(dest, source, ptype, session, msg, sz) -> true | nil
+// redirect(dest, source, ptype, session, msg, sz) -> true | nil. Source 0 is the calling
+// service, as in Skynet's skynet_send (the gate redirects a client's packets with client 0).
 static int l_redirect(lua_State *L) {
     struct skyhost_binding *b = skyhost_binding_of(L);
     uint32_t source = (uint32_t)luaL_checkinteger(L, 2);
+    if (source == 0) source = b->handle;
     int ptype = (int)luaL_checkinteger(L, 3);
     int session = (int)luaL_optinteger(L, 4, 0);
     if (deliver(L, b, 1, source, ptype, session, 5) != 0) return 0;
