@@ -83,6 +83,7 @@ let package = Package(
                 "Gate/lua",
                 "HotUpdate/lua",
                 "IdleServiceAPI/lua",
+                "Login/lua",
                 "Messaging/lua",
                 "ModuleLoading/lua",
                 "Multicast/lua",
