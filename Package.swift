@@ -86,6 +86,7 @@ let package = Package(
                 "Login/lua",
                 "Messaging/lua",
                 "ModuleLoading/lua",
+                "MsgServer/lua",
                 "Multicast/lua",
                 "MySQL/lua",
                 "Node/lua",
