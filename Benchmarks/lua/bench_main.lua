@@ -363,13 +363,50 @@ function benches.redis()
     return n / t, "GETs/s"
 end
 
+-- gate: echo round trips through the gate service, 1,000 clients (connections of this service)
+-- each sending 2-byte framed packets of 32 bytes one after the other, an agent per client
+-- answering; the clients connect and get their agents before the clock starts.
+local GATE_CLIENTS = 1000
+
+function benches.gate()
+    local socket = require "skynet.socket"
+    local watchdog = skynet.newservice("bench_gate_watchdog")
+    local port = skynet.call(watchdog, "lua", "open")
+    local fds = {}
+    for i = 1, GATE_CLIENTS do
+        fds[i] = assert(socket.open("127.0.0.1", port))
+    end
+    while skynet.call(watchdog, "lua", "agents") < GATE_CLIENTS do skynet.sleep(1) end
+    local per = math.max(1, math.floor(100 * SCALE))
+    local body = string.rep("x", 32)
+    local packet = string.pack(">s2", body)
+    local done, me = 0, coroutine.running()
+    local start = skynet.hpc()
+    for i = 1, GATE_CLIENTS do
+        skynet.fork(function()
+            local fd = fds[i]
+            for _ = 1, per do
+                socket.write(fd, packet)
+                assert(socket.read(fd, #packet) == packet)
+            end
+            done = done + 1
+            if done == GATE_CLIENTS then skynet.wakeup(me) end
+        end)
+    end
+    skynet.wait(me)
+    local t = elapsed(start)
+    for i = 1, GATE_CLIENTS do socket.close(fds[i]) end
+    skynet.kill(watchdog)
+    return GATE_CLIENTS * per / t, "echoes/s"
+end
+
 function benches.shared_sharedata() return shared_round("sharedata") end
 function benches.shared_sharetable() return shared_round("sharetable") end
 function benches.shared_copy() return shared_round("copy") end
 
 skynet.start(function()
     local order = { "call", "send", "fanin", "spawn", "heavy", "inject", "reload", "reload_in_place", "reload_queued",
-        "shared_sharedata", "shared_sharetable", "shared_copy", "redis" }
+        "shared_sharedata", "shared_sharetable", "shared_copy", "gate", "redis" }
     if not REDIS_PORT then
         order[#order] = nil
         if ONLY == "redis" then skynet.error("BENCH redis: skipped (set bench_redis_port)") end

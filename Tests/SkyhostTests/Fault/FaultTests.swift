@@ -56,10 +56,12 @@ import Testing
     }
 
     @Test func fullMailboxTriggersTheOverloadWarning() throws {
-        let node = try TestNode([
-            "slow.lua": luaSource("fullMailboxTriggersTheOverloadWarning/slow.lua"),
-            "main.lua": luaSource("fullMailboxTriggersTheOverloadWarning/main.lua"),
-        ])
+        let flags = try ServiceFolder([:])
+        let node = try TestNode(
+            [
+                "slow.lua": luaSource("fullMailboxTriggersTheOverloadWarning/slow.lua"),
+                "main.lua": luaSource("fullMailboxTriggersTheOverloadWarning/main.lua"),
+            ], environment: ["flag_file": flags.path + "/sent"])
         try node.output.waitForLog(containing: "delivered true")
         // As Skynet: measured when the service takes a message, one line for a backlog that
         // passed 1024 and 2048 at once, and the threshold back at 1024 once the queue emptied.
